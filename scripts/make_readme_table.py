@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Print a Markdown table of a `w4a16 bench --json` result for the README.
+
+Usage: scripts/make_readme_table.py [RESULT.json]
+Without an argument, reads the newest bench/results/*.json of this repository.
+Python 3 standard library only.
+"""
+
+import argparse
+import glob
+import json
+import os
+import sys
+
+
+def newest_result():
+    results = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "results")
+    files = glob.glob(os.path.join(results, "*.json"))
+    if not files:
+        sys.exit(f"make_readme_table.py: no JSON results in {os.path.normpath(results)}; pass a path")
+    return max(files, key=os.path.getmtime)
+
+
+def num(value, fmt):
+    return "n/a" if value is None else format(value, fmt)
+
+
+def cell(text):
+    # A literal '|' would end the cell, even inside a code span.
+    return str(text).replace("|", "\\|")
+
+
+def caption(meta, rows):
+    groups = {(r.get("group"), r.get("zeros")) for r in rows}
+    parts = [
+        f"**{meta.get('gpu', 'unknown GPU')}** ({meta.get('sm_count', '?')} SMs, "
+        f"L2 {int(meta.get('l2_bytes', 0)) / 2**20:.0f} MiB)",
+        f"{meta.get('date', '?')}",
+        f"commit `{meta.get('git_commit', 'unknown')}`",
+        f"ceilings: copy {num(meta.get('copy_bw_gbps'), '.0f')} GB/s (read + write), "
+        f"bf16 cuBLAS {num(meta.get('bf16_tflops'), '.0f')} TFLOP/s",
+    ]
+    if len(groups) == 1:
+        group, zeros = next(iter(groups))
+        parts.append(f"group {group}, {'zero points' if zeros else 'symmetric'}")
+    if meta.get("beta"):
+        parts.append(f"beta {meta['beta']}")
+    return " · ".join(parts)
+
+
+def table(rows, show_group):
+    head = ["M", "N", "K"] + (["g", "zeros"] if show_group else []) + [
+        "time µs", "TFLOP/s", "GB/s", "% floor", "cuBLAS µs", "speedup", "dispatch"]
+    align = ["---:"] * (len(head) - 1) + [":---"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
+    for r in rows:
+        mark = "\\*" if r.get("rotated_below_2x_l2") else ""
+        cublas_mark = "†" if r.get("cublas_timing") == "stream" else ""
+        cells = [str(r["M"]), str(r["N"]), str(r["K"])]
+        if show_group:
+            cells += [str(r.get("group")), "yes" if r.get("zeros") else "no"]
+        cells += [
+            num(r.get("time_us"), ".1f") + mark,
+            num(r.get("tflops"), ".1f"),
+            num(r.get("gbps"), ".0f"),
+            num(r.get("pct_floor"), ".0f"),
+            num(r.get("cublas_us"), ".1f") + cublas_mark,
+            num(r.get("speedup"), ".2f") + "×",
+            f"`{cell(r.get('dispatch', ''))}`",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("result", nargs="?", help="bench JSON file (default: newest bench/results/*.json)")
+    args = parser.parse_args()
+    path = args.result or newest_result()
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, json.JSONDecodeError) as e:
+        sys.exit(f"make_readme_table.py: cannot read {path}: {e}")
+    meta, rows = data.get("meta", {}), data.get("rows", [])
+    if not rows:
+        sys.exit(f"make_readme_table.py: {path} has no rows")
+
+    show_group = len({(r.get("group"), r.get("zeros")) for r in rows}) > 1
+    out = [caption(meta, rows), ""] + table(rows, show_group)
+    notes = []
+    if any(r.get("rotated_below_2x_l2") for r in rows):
+        notes.append("\\* weights rotated over fewer bytes than 2× L2 (copy cap): partly L2-resident.")
+    if any(r.get("cublas_timing") == "stream" for r in rows):
+        notes.append("† cuBLAS timed with stream launches (graph capture failed), including launch overhead.")
+    notes.append("% floor = max(bytes / copy bandwidth, FLOPs / bf16 rate) ÷ time; time = median per launch "
+                 "over CUDA-graph replays with weights rotated through more than 2× L2; "
+                 "speedup = cuBLAS bf16 on the dequantized weights ÷ w4a16.")
+    if meta.get("command"):
+        notes.append(f"Command: `{meta['command']}`")
+    out += ["", "\n\n".join(notes)]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

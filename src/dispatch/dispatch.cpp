@@ -1,0 +1,125 @@
+#include "dispatch/dispatch.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace w4a16::dispatch {
+namespace {
+
+using kernels::kSm80MmaConfigs;
+using kernels::Sm80MmaConfig;
+using kernels::Sm80MmaConfigId;
+
+const Sm80MmaConfig& config_of(Sm80MmaConfigId id) { return kSm80MmaConfigs[static_cast<int>(id)]; }
+
+int ceil_div(long long a, long long b) { return static_cast<int>((a + b - 1) / b); }
+
+// Split-K limits.  Cap 16: the reduction reads every partial once, and past
+// that the extra CTAs no longer pay for it.  >= 4 k-tiles per split, so the
+// cp.async pipeline has something to overlap.  Partial traffic (split * M * N
+// fp32, written and read back) at most the packed weight bytes (N * K / 2),
+// split <= K / (16 M), except that a split of 2 is always allowed: at large M
+// the GEMM is compute-bound and doubling the CTAs of a half-empty GPU pays
+// for the extra traffic.
+constexpr int kMaxSplitK = 16;
+constexpr int kMinKTilesPerSplit = 4;
+
+int choose_split(const Problem& p, const Sm80MmaConfig& c, const Device& d, std::string* why) {
+  const int tiles = ceil_div(p.M, c.bm) * ceil_div(p.N, c.bn);
+  const int k_tiles = ceil_div(p.K, c.bk);
+  const int resident = d.sm_count * c.min_blocks;  // CTAs the GPU runs at once
+  int split = 1;
+  if (tiles * 2 <= resident) {
+    // Less than half a wave: split K, but never past one full wave.
+    const int fill = resident / tiles;
+    const int depth = std::max(1, k_tiles / kMinKTilesPerSplit);
+    const int traffic = std::max(2, static_cast<int>(static_cast<long long>(p.K) / (16LL * p.M)));
+    split = std::max(1, std::min({fill, depth, traffic, kMaxSplitK}));
+  }
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "; %d tiles, %d k-tiles, %d SMs x %d resident -> split_k=%d", tiles, k_tiles,
+                d.sm_count, c.min_blocks, split);
+  *why += buf;
+  return split;
+}
+
+void finish(const Problem& p, GemmPlan* plan) {
+  plan->workspace_bytes =
+      plan->split_k > 1 ? static_cast<size_t>(plan->split_k) * static_cast<size_t>(p.M) * p.N * sizeof(float) : 0;
+}
+
+}  // namespace
+
+GemmPlan plan_gemm(const Problem& p, const Device& d) {
+  GemmPlan plan{};
+  // Tile choice, fitted to the per-configuration sweep on H100
+  // (bench/results/2026-11-25-h100-config-sweep.md):
+  //  * M <= 16: weight-bound; the m16 register-dequant tile streams the
+  //    weights once (1.1-1.3x cuBLAS bf16 at M = 1 and 16).
+  //  * 16 < M <= 64, and larger M whose 128-row tiles would cover less than
+  //    3/4 of the SMs: the 64-row register-dequant tile (2 CTAs per SM).
+  //  * otherwise the shared-memory-dequant 128-row tile, the fastest once it
+  //    has about a wave of tiles (0.40-0.46x cuBLAS at M >= 1024 vs 0.25-0.36x
+  //    for the 64-row tile).
+  //  * Tiny problems (64-row tiles < 1/8 of the SMs): the m16 tile, for 4x
+  //    more CTAs and a shorter k loop per CTA.
+  const Sm80MmaConfig& mid = config_of(Sm80MmaConfigId::rdq_m64n128k64s4);
+  const Sm80MmaConfig& big = config_of(Sm80MmaConfigId::sdq_m128n128k64s4);
+  const int mid_tiles = ceil_div(p.M, mid.bm) * ceil_div(p.N, mid.bn);
+  const int big_tiles = ceil_div(p.M, big.bm) * ceil_div(p.N, big.bn);
+  if (p.M <= 16) {
+    plan.config = Sm80MmaConfigId::rdq_m16n128k128s6;
+    plan.reason = "M <= 16: weight-streaming tile";
+  } else if (mid_tiles * 8 < d.sm_count) {
+    plan.config = Sm80MmaConfigId::rdq_m16n128k128s6;
+    plan.reason = "tiny problem (64-row tiles < SMs/8): 16-row tiles for more CTAs";
+  } else if (p.M <= 64 || big_tiles * 4 < d.sm_count * 3) {
+    plan.config = Sm80MmaConfigId::rdq_m64n128k64s4;
+    plan.reason = p.M <= 64 ? "16 < M <= 64: register-dequant 64-row tile"
+                            : "128-row tiles < 3/4 of the SMs: register-dequant 64-row tile";
+  } else {
+    plan.config = Sm80MmaConfigId::sdq_m128n128k64s4;
+    plan.reason = "128-row tiles fill >= 3/4 of the SMs: shared-dequant 128-row tile";
+  }
+  plan.split_k = choose_split(p, config_of(plan.config), d, &plan.reason);
+  finish(p, &plan);
+  return plan;
+}
+
+bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* plan, std::string* error) {
+  std::string name(spec);
+  int split = 0;
+  const size_t colon = name.find(':');
+  if (colon != std::string::npos) {
+    split = std::atoi(name.c_str() + colon + 1);
+    name.resize(colon);
+    if (split < 1 || split > 64) {
+      *error = "W4A16_FORCE_CONFIG: split_k must be 1..64 in '" + std::string(spec) + "'";
+      return false;
+    }
+  }
+  for (int i = 0; i < static_cast<int>(Sm80MmaConfigId::kCount); ++i) {
+    if (name == kSm80MmaConfigs[i].name) {
+      plan->config = static_cast<Sm80MmaConfigId>(i);
+      plan->reason = "forced by W4A16_FORCE_CONFIG";
+      const int heuristic = choose_split(p, kSm80MmaConfigs[i], d, &plan->reason);
+      plan->split_k = split > 0 ? std::min(split, ceil_div(p.K, kSm80MmaConfigs[i].bk)) : heuristic;
+      finish(p, plan);
+      return true;
+    }
+  }
+  *error = "W4A16_FORCE_CONFIG: no configuration named '" + name + "'";
+  return false;
+}
+
+std::string describe(const GemmPlan& plan, const Problem& p) {
+  const Sm80MmaConfig& c = config_of(plan.config);
+  const long long grid = static_cast<long long>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn) * plan.split_k;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "sm80_%s (BMxBNxBK=%dx%dx%d, %d warps, %d stages) split_k=%d grid=%lld: ",
+                c.name, c.bm, c.bn, c.bk, c.warps_m * c.warps_n, c.stages, plan.split_k, grid);
+  return std::string(buf) + plan.reason;
+}
+
+}  // namespace w4a16::dispatch

@@ -1,0 +1,42 @@
+// The dispatcher: from a problem (M, N, K, g, zeros) and the device to a
+// kernel configuration and a split-K factor, with a printable reason.  Pure
+// host code with no CUDA calls, so it is testable without a GPU.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "kernels/sm80/sm80_mma_configs.h"
+
+namespace w4a16::dispatch {
+
+struct Problem {
+  int M, N, K, group_size;
+  bool has_zeros;
+};
+
+struct Device {
+  int arch;      // 90 for sm_90
+  int sm_count;
+};
+
+struct GemmPlan {
+  kernels::Sm80MmaConfigId config;
+  int split_k;
+  size_t workspace_bytes;  // split_k > 1: split_k * M * N fp32 partials
+  std::string reason;      // why this configuration and split
+};
+
+GemmPlan plan_gemm(const Problem& problem, const Device& device);
+
+// Override for measurements and tuning: `spec` is "<config name>" or
+// "<config name>:<split_k>" (the W4A16_FORCE_CONFIG environment variable).
+// Returns false and fills *error if the spec names no configuration or an
+// invalid split; the split defaults to the heuristic's for that config.
+bool plan_forced(const Problem& problem, const Device& device, const char* spec, GemmPlan* plan,
+                 std::string* error);
+
+// "sm80_rdq_m16n128k128s6 (BMxBNxBK=16x128x128, 4 warps, 6 stages) split_k=8 grid=256: <reason>"
+std::string describe(const GemmPlan& plan, const Problem& problem);
+
+}  // namespace w4a16::dispatch

@@ -1,0 +1,25 @@
+// Arguments of one W4A16 GEMM launch, as plain types so that host code (.cpp)
+// and device code (.cu) share the struct.  Validation happened before this
+// struct is filled (src/core/validate.cpp): kernels trust it.
+#pragma once
+
+#include <cstdint>
+
+namespace w4a16::kernels {
+
+struct GemmParams {
+  const uint16_t* x;       // [M, K] bf16 activations, row-major, 16 B aligned
+  const uint8_t* wq;       // [N, K/2] canonical packed int4 (docs/format.md), 16 B aligned
+  const uint16_t* scales;  // [N, K/g] bf16
+  const uint16_t* zeros;   // [N, K/g] bf16, or nullptr (symmetric)
+  uint16_t* y;             // [M, N] bf16, 16 B aligned
+  float* partials;         // [split_k, M, N] fp32 split-K partial sums (split_k > 1 only)
+  int M, N, K;
+  int group_size;          // g; K % g == 0
+  int groups_per_row;      // K / g
+  int group_shift;         // log2(g) when groups_per_row > 1 (g is then a power of two)
+  float alpha, beta;       // beta == 0: y is not read
+  int split_k;             // >= 1; k-tiles are split into this many contiguous ranges
+};
+
+}  // namespace w4a16::kernels

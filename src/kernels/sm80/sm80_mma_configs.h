@@ -1,0 +1,57 @@
+// The list of sm80 mma.sync GEMM configurations, written once.  Instantiation
+// (instances/*.cu), dispatch (src/dispatch) and the tests all read this list.
+//
+// X(name, KIND, BM, BN, BK, WARPS_M, WARPS_N, STAGES, MIN_BLOCKS_PER_SM)
+//   KIND         : rdq = each warp dequantizes its weights into registers
+//                  (sm80_mma_gemm.cuh); sdq = the CTA dequantizes each weight
+//                  tile once into shared memory and warps read it with
+//                  ldmatrix (sm80_sdq_gemm.cuh)
+//   BM x BN x BK : CTA tile (M rows of activations, N output columns, K depth)
+//   WARPS_M/N    : warp grid; a warp computes (BM/WARPS_M) x (BN/WARPS_N)
+//   STAGES       : cp.async pipeline depth
+//   MIN_BLOCKS   : __launch_bounds__ occupancy hint
+//
+// Why these: small M is bound by reading weights, so the m16 tile uses
+// BK = 128 and 6 stages to keep ~40 KB of weights in flight per CTA, and
+// register dequantization costs nothing there.  From M ~ 64 on the tensor
+// cores are the limit and per-warp dequantization (repeated by every warp row
+// of the CTA, plus the activation permutes it forces) costs more issue slots
+// than the MMAs: the sdq kernels dequantize once per CTA and then run a plain
+// bf16 ldmatrix/mma main loop, with registers low enough for 2 CTAs per SM.
+#pragma once
+
+#define W4A16_SM80_MMA_CONFIGS(X)                            \
+  X(rdq_m16n128k128s6, rdq, 16, 128, 128, 1, 4, 6, 2)        \
+  X(rdq_m64n128k64s4, rdq, 64, 128, 64, 1, 4, 4, 2)          \
+  X(sdq_m128n128k64s4, sdq, 128, 128, 64, 2, 4, 4, 2)
+
+namespace w4a16::kernels {
+
+enum class Sm80Kind : int { rdq, sdq };
+
+// Printable description of one configuration (also its derived sizes).
+struct Sm80MmaConfig {
+  const char* name;
+  Sm80Kind kind;
+  int bm, bn, bk, warps_m, warps_n, stages, min_blocks;
+  constexpr int threads() const { return warps_m * warps_n * 32; }
+  // Pipeline stages of activations + packed weights, plus (sdq) one bf16 weight tile.
+  constexpr int smem_bytes() const {
+    return stages * (bm * bk * 2 + bn * bk / 2) + (kind == Sm80Kind::sdq ? bn * bk * 2 : 0);
+  }
+};
+
+enum class Sm80MmaConfigId : int {
+#define W4A16_X(name, ...) name,
+  W4A16_SM80_MMA_CONFIGS(W4A16_X)
+#undef W4A16_X
+  kCount
+};
+
+inline constexpr Sm80MmaConfig kSm80MmaConfigs[] = {
+#define W4A16_X(name, kind, bm, bn, bk, wm, wn, st, mb) {#name, Sm80Kind::kind, bm, bn, bk, wm, wn, st, mb},
+    W4A16_SM80_MMA_CONFIGS(W4A16_X)
+#undef W4A16_X
+};
+
+}  // namespace w4a16::kernels

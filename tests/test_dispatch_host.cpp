@@ -1,0 +1,154 @@
+// Dispatcher tests that run on the host (no GPU): the plan chosen per shape and
+// device, the split-K rules, and the invariants of every listed configuration.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "dispatch/dispatch.h"
+#include "kernels/sm80/sm80_mma_configs.h"
+
+namespace {
+
+using w4a16::dispatch::Device;
+using w4a16::dispatch::GemmPlan;
+using w4a16::dispatch::plan_gemm;
+using w4a16::dispatch::Problem;
+using w4a16::kernels::kSm80MmaConfigs;
+using w4a16::kernels::Sm80MmaConfigId;
+
+constexpr Device kH100{90, 132};
+constexpr Device kOrin{87, 16};   // Jetson AGX Orin: 16 SMs
+constexpr Device kThor{110, 20};  // Jetson Thor: 20 SMs
+
+const char* name_of(Sm80MmaConfigId id) { return kSm80MmaConfigs[static_cast<int>(id)].name; }
+
+TEST(Dispatch, ConfigListInvariants) {
+  for (const auto& c : kSm80MmaConfigs) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(c.bm % (16 * c.warps_m), 0);
+    EXPECT_EQ(c.bn % (8 * c.warps_n), 0);
+    EXPECT_TRUE(c.bk == 64 || c.bk == 128);
+    EXPECT_GE(c.stages, 2);
+    EXPECT_LE(c.threads(), 1024);
+    // Fits the smallest opt-in shared memory of a supported GPU (sm_80/sm_87: 163 KiB per block).
+    EXPECT_LE(c.smem_bytes(), 163 * 1024);
+    // MIN_BLOCKS CTAs fit an sm_90/sm_100 SM (228 KiB, 1 KiB reserved per CTA).
+    EXPECT_LE((c.smem_bytes() + 1024) * c.min_blocks, 228 * 1024);
+    if (c.kind == w4a16::kernels::Sm80Kind::sdq) {
+      EXPECT_EQ(c.bk, 64);
+    }
+  }
+}
+
+TEST(Dispatch, EveryConfigIsReachable) {
+  std::set<int> reached;
+  for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
+    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 4096, 128, true}, kH100).config));
+  }
+  EXPECT_EQ(reached.size(), static_cast<size_t>(Sm80MmaConfigId::kCount));
+}
+
+TEST(Dispatch, MBuckets) {
+  EXPECT_EQ(plan_gemm(Problem{1, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
+  EXPECT_EQ(plan_gemm(Problem{16, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
+  EXPECT_EQ(plan_gemm(Problem{17, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{64, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  // M = 128/256 on N = 4096: 32/64 tiles of 128 rows, under 3/4 of 132 SMs -> 64-row tiles.
+  EXPECT_EQ(plan_gemm(Problem{128, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{256, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  // M = 256 on N = 14336: 224 tiles of 128 rows -> the shared-dequant kernel.
+  EXPECT_EQ(plan_gemm(Problem{256, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{2048, 2048, 2048, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{8192, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  // Tiny: the spec's 256^3 has 8 tiles of 64 rows -> 16-row tiles.
+  EXPECT_EQ(plan_gemm(Problem{256, 256, 256, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
+}
+
+TEST(Dispatch, SplitKNeverExceedsOneWave) {
+  for (int M : {1, 8, 16, 33, 64, 128, 256}) {
+    for (int N : {4096, 14336}) {
+      const Problem p{M, N, 4096, 128, true};
+      const GemmPlan plan = plan_gemm(p, kH100);
+      const auto& c = kSm80MmaConfigs[static_cast<int>(plan.config)];
+      const int tiles = ((M + c.bm - 1) / c.bm) * ((N + c.bn - 1) / c.bn);
+      if (plan.split_k > 1) {
+        EXPECT_LE(tiles * plan.split_k, kH100.sm_count * c.min_blocks) << "M=" << M << " N=" << N;
+      }
+      // Partial-sum traffic stays below the packed weight bytes (or the split is 2).
+      if (plan.split_k > 2) {
+        EXPECT_LE(static_cast<double>(plan.split_k) * M * N * 8, N * 4096.0 / 2 + 1) << "M=" << M << " N=" << N;
+      }
+    }
+  }
+}
+
+TEST(Dispatch, ForcedConfig) {
+  const Problem p{3, 4096, 4096, 128, true};
+  GemmPlan plan;
+  std::string error;
+  for (const auto& c : kSm80MmaConfigs) {
+    ASSERT_TRUE(w4a16::dispatch::plan_forced(p, kH100, c.name, &plan, &error)) << error;
+    EXPECT_STREQ(name_of(plan.config), c.name);
+  }
+  ASSERT_TRUE(w4a16::dispatch::plan_forced(p, kH100, "rdq_m16n128k128s6:3", &plan, &error)) << error;
+  EXPECT_EQ(plan.split_k, 3);
+  EXPECT_EQ(plan.workspace_bytes, 3u * 3 * 4096 * sizeof(float));
+  EXPECT_FALSE(w4a16::dispatch::plan_forced(p, kH100, "no_such_config", &plan, &error));
+  EXPECT_NE(error.find("no_such_config"), std::string::npos);
+  EXPECT_FALSE(w4a16::dispatch::plan_forced(p, kH100, "rdq_m16n128k128s6:0", &plan, &error));
+}
+
+TEST(Dispatch, SplitKFillsTheGpuForSmallProblems) {
+  // M = 1, N = 4096: 32 tiles of 128 columns on 132 SMs x 2 resident -> split.
+  const Problem p{1, 4096, 4096, 128, true};
+  const GemmPlan plan = plan_gemm(p, kH100);
+  EXPECT_GT(plan.split_k, 1);
+  EXPECT_LE(plan.split_k, 16);
+  EXPECT_EQ(plan.workspace_bytes, static_cast<size_t>(plan.split_k) * 1 * 4096 * sizeof(float));
+  // Every split keeps at least four k-tiles.
+  const auto& c = kSm80MmaConfigs[static_cast<int>(plan.config)];
+  EXPECT_GE((p.K / c.bk) / plan.split_k, 4);
+}
+
+TEST(Dispatch, NoSplitWhenTilesFillTheGpu) {
+  for (int M : {1024, 4096, 8192}) {
+    const GemmPlan plan = plan_gemm(Problem{M, 14336, 4096, 128, true}, kH100);
+    EXPECT_EQ(plan.split_k, 1) << "M=" << M;
+    EXPECT_EQ(plan.workspace_bytes, 0u) << "M=" << M;
+  }
+}
+
+TEST(Dispatch, SplitKBoundedByKDepth) {
+  // K = 64: one k-tile; no split whatever the occupancy.
+  EXPECT_EQ(plan_gemm(Problem{1, 128, 64, 64, false}, kH100).split_k, 1);
+  // K = 256 with BK = 128: two tiles, fewer than 4 per split -> no split.
+  EXPECT_EQ(plan_gemm(Problem{1, 128, 256, 128, false}, kH100).split_k, 1);
+  // K = 1024, BK = 128: 8 tiles -> at most 2 splits.
+  EXPECT_LE(plan_gemm(Problem{1, 128, 1024, 128, false}, kH100).split_k, 2);
+}
+
+TEST(Dispatch, SmallGpusSplitLess) {
+  const Problem p{1, 4096, 4096, 128, true};
+  EXPECT_LE(plan_gemm(p, kOrin).split_k, plan_gemm(p, kH100).split_k);
+  EXPECT_LE(plan_gemm(p, kThor).split_k, plan_gemm(p, kH100).split_k);
+}
+
+TEST(Dispatch, DescribeNamesTheConfigAndReason) {
+  const Problem p{1, 4096, 4096, 128, true};
+  const GemmPlan plan = plan_gemm(p, kH100);
+  const std::string text = w4a16::dispatch::describe(plan, p);
+  EXPECT_NE(text.find(name_of(plan.config)), std::string::npos) << text;
+  EXPECT_NE(text.find("split_k=" + std::to_string(plan.split_k)), std::string::npos) << text;
+  EXPECT_NE(text.find("M <= 16"), std::string::npos) << text;
+}
+
+TEST(Dispatch, DeterministicPlan) {
+  const Problem p{7, 14336, 4096, 64, false};
+  const GemmPlan a = plan_gemm(p, kH100), b = plan_gemm(p, kH100);
+  EXPECT_EQ(a.config, b.config);
+  EXPECT_EQ(a.split_k, b.split_k);
+  EXPECT_EQ(a.workspace_bytes, b.workspace_bytes);
+}
+
+}  // namespace

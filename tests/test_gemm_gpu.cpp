@@ -1,0 +1,384 @@
+// GEMM correctness on the GPU: fp64-referenced checks over shapes, group sizes,
+// zeros and alpha/beta; bit-exact checks on integer data; determinism; CUDA
+// graph capture; multi-threaded use; the M == 0 no-op.  Every case prints its
+// seed; W4A16_SEED=<seed> reruns a case with the same data.  Skips without a GPU.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testutil.h"
+#include "w4a16/w4a16.h"
+
+namespace {
+
+using namespace w4a16::testutil;
+
+class GemmGpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!gpu_available(&why)) GTEST_SKIP() << "no CUDA GPU: " << why;
+  }
+
+  static CublasBf16& cublas() {
+    static CublasBf16 handle;  // one per process: creating cuBLAS is slow
+    return handle;
+  }
+};
+
+// Seeds per case: W4A16_SEED fixes every case to that seed (so a printed case seed
+// reproduces that case), otherwise each case gets its own random seed.
+class CaseSeeds {
+ public:
+  CaseSeeds() : from_env_(std::getenv("W4A16_SEED") != nullptr), base_(seed_from_env_or_random()), rng_(base_) {}
+  uint64_t next() { return from_env_ ? base_ : rng_.next_u64(); }
+
+ private:
+  bool from_env_;
+  uint64_t base_;
+  Rng rng_;
+};
+
+void run_checked_cases(const std::vector<GemmCase>& cases, CublasBf16& cublas) {
+  CaseSeeds seeds;
+  int failures = 0;
+  for (const GemmCase& c : cases) {
+    const GemmCheckReport rep = check_gemm(c, seeds.next(), cublas);
+    std::printf("%s\n", rep.ok ? ("PASS " + rep.what).c_str() : rep.describe().c_str());
+    std::fflush(stdout);
+    EXPECT_TRUE(rep.ok) << rep.describe() << "\n  rerun with W4A16_SEED=" << rep.seed;
+    if (!rep.ok && ++failures >= 10) {
+      ADD_FAILURE() << "stopping after 10 failing cases";
+      return;
+    }
+  }
+}
+
+void run_exact_cases(const std::vector<GemmCase>& cases) {
+  CaseSeeds seeds;
+  for (const GemmCase& c : cases) {
+    const GemmCheckReport rep = check_gemm_exact(c, seeds.next());
+    std::printf("%s\n", rep.ok ? ("PASS " + rep.what).c_str() : rep.describe().c_str());
+    std::fflush(stdout);
+    EXPECT_TRUE(rep.ok) << rep.describe() << "\n  rerun with W4A16_SEED=" << rep.seed;
+  }
+}
+
+GemmCase make_case(int M, int N, int K, int g, bool zeros, float alpha = 1.0f, float beta = 0.0f) {
+  GemmCase c;
+  c.M = M;
+  c.N = N;
+  c.K = K;
+  c.group_size = g;
+  c.zeros = zeros;
+  c.alpha = alpha;
+  c.beta = beta;
+  return c;
+}
+
+const std::vector<int>& m_sweep() {
+  static const std::vector<int> ms = {1,  2,  3,  4,  5,  6,  7,   8,   9,   10,  11,  12,  13,
+                                      14, 15, 16, 17, 33, 65, 127, 128, 129, 255, 256, 1000};
+  return ms;
+}
+
+// ---- fp64-referenced checks (plus cuBLAS, plus GPU/host quantizer and dequantizer agreement) ----
+
+TEST_F(GemmGpu, EveryBatchSizeNarrowN) {
+  std::vector<GemmCase> cases;
+  for (int M : m_sweep()) cases.push_back(make_case(M, 136, 4096, 128, M % 2 == 1));
+  run_checked_cases(cases, cublas());
+}
+
+TEST_F(GemmGpu, SmallBatchesWideN) {
+  std::vector<GemmCase> cases;
+  for (int M = 1; M <= 17; ++M) cases.push_back(make_case(M, 4104, 4096, 128, M % 2 == 0));
+  cases.push_back(make_case(33, 4104, 4096, 128, true));
+  cases.push_back(make_case(128, 4104, 4096, 128, false));
+  cases.push_back(make_case(65, 128, 4096, 128, true));
+  run_checked_cases(cases, cublas());
+}
+
+TEST_F(GemmGpu, ModelShapedK) {
+  std::vector<GemmCase> cases;
+  for (bool zeros : {true, false}) {
+    for (int M : {1, 16}) {
+      cases.push_back(make_case(M, 4104, 7392, 32, zeros));
+      cases.push_back(make_case(M, 4104, 10944, 64, zeros));
+    }
+    cases.push_back(make_case(100, 136, 7392, 32, zeros));
+    cases.push_back(make_case(100, 136, 10944, 64, zeros));
+  }
+  run_checked_cases(cases, cublas());
+}
+
+TEST_F(GemmGpu, PartialKTiles) {
+  std::vector<GemmCase> cases;
+  const std::pair<int, int> k_and_g[] = {{96, 32}, {96, 96}, {160, 32}, {160, 160}, {4128, 32}, {4128, 4128}};
+  for (const auto& [K, g] : k_and_g) {
+    for (bool zeros : {true, false}) {
+      for (int M : {1, 7, 64, 130}) cases.push_back(make_case(M, M % 2 == 0 ? 128 : 136, K, g, zeros));
+    }
+  }
+  run_checked_cases(cases, cublas());
+}
+
+TEST_F(GemmGpu, GroupSizesAndZeros) {
+  std::vector<GemmCase> cases;
+  for (int g : {32, 64, 128, 256, 4096}) {
+    for (bool zeros : {true, false}) {
+      cases.push_back(make_case(1, 4104, 4096, g, zeros));
+      cases.push_back(make_case(33, 4104, 4096, g, zeros));
+      cases.push_back(make_case(256, 136, 4096, g, zeros));
+    }
+  }
+  run_checked_cases(cases, cublas());
+}
+
+TEST_F(GemmGpu, AlphaBeta) {
+  std::vector<GemmCase> cases;
+  const std::pair<float, float> alpha_beta[] = {{0.5f, 0.0f}, {1.0f, 1.0f}, {-2.0f, 0.25f}};
+  for (const auto& [alpha, beta] : alpha_beta) {
+    cases.push_back(make_case(1, 4104, 4096, 128, true, alpha, beta));
+    cases.push_back(make_case(17, 136, 4096, 64, false, alpha, beta));
+    cases.push_back(make_case(256, 136, 4096, 128, true, alpha, beta));
+    cases.push_back(make_case(3, 128, 7392, 32, true, alpha, beta));
+  }
+  run_checked_cases(cases, cublas());
+}
+
+// ---- bit-exact checks on integer data ----------------------------------------------------------
+
+TEST_F(GemmGpu, ExactEveryBatchSize) {
+  std::vector<GemmCase> cases;
+  for (int M = 1; M <= 17; ++M) {
+    cases.push_back(make_case(M, 136, 4096, 128, true));
+    cases.push_back(make_case(M, 128, 160, 32, false, 0.5f, 1.0f));
+    cases.push_back(make_case(M, 264, 10944, 64, true, 2.0f, 0.25f));
+  }
+  for (int M : {33, 64, 129, 256}) {
+    cases.push_back(make_case(M, 136, 4096, 256, M % 2 == 0, 1.0f, M % 2 == 0 ? 0.0f : 1.0f));
+    cases.push_back(make_case(M, 264, 7392, 32, M % 2 == 1));
+  }
+  cases.push_back(make_case(4, 128, 16384, 16384, true, 1.0f, 1.0f));  // the largest K the exact check allows
+  cases.push_back(make_case(5, 136, 4128, 4128, false));
+  run_exact_cases(cases);
+}
+
+// ---- a problem held in device memory, run directly, in a graph, from threads ----------------------
+
+struct DeviceProblem {
+  GemmCase c;
+  DeviceBuffer x, packed, scales, zeros, y, y0, workspace;
+  size_t workspace_bytes = 0;
+
+  DeviceProblem(const GemmCase& gc, uint64_t seed, const DeviceProblem* shared_weights = nullptr) : c(gc) {
+    Rng rng(seed);
+    const size_t groups = size_t(c.N) * (c.K / c.group_size);
+    if (shared_weights == nullptr) {
+      const std::vector<uint16_t> w = random_bf16_normal(rng, size_t(c.N) * c.K);
+      DeviceBuffer d_w(w.size() * 2);
+      d_w.upload(w.data(), w.size() * 2);
+      packed = DeviceBuffer(size_t(c.N) * c.K / 2);
+      scales = DeviceBuffer(groups * 2);
+      if (c.zeros) zeros = DeviceBuffer(groups * 2);
+      const w4a16Status_t st =
+          quantizeWeightToINT4Ex(d_w.get(), packed.get(), scales.get(), zeros.get(), c.N, c.K, c.group_size, nullptr);
+      if (st != W4A16_STATUS_SUCCESS) throw std::runtime_error(w4a16GetLastErrorMessage());
+      cuda_check(cudaDeviceSynchronize(), "quantize");
+    }
+    const std::vector<uint16_t> hx = random_bf16_normal(rng, size_t(c.M) * c.K);
+    x = DeviceBuffer(std::max<size_t>(hx.size() * 2, 16));
+    x.upload(hx.data(), hx.size() * 2);
+    y = DeviceBuffer(std::max<size_t>(size_t(c.M) * c.N * 2, 16));
+    y0 = DeviceBuffer(y.size());
+    const std::vector<uint16_t> hy0 = random_bf16_normal(rng, size_t(c.M) * c.N);
+    y0.upload(hy0.data(), hy0.size() * 2);
+    if (w4a16GetWorkspaceSize(c.M, c.N, c.K, c.group_size, c.zeros, &workspace_bytes) != W4A16_STATUS_SUCCESS)
+      throw std::runtime_error(w4a16GetLastErrorMessage());
+    workspace = DeviceBuffer(workspace_bytes);
+  }
+
+  // Resets the output (NaN poison when beta == 0, else Y0) and enqueues the GEMM.
+  w4a16Status_t enqueue(cudaStream_t stream, const DeviceProblem* shared = nullptr) {
+    const DeviceProblem& wsrc = shared ? *shared : *this;
+    if (c.beta == 0.0f) {
+      cuda_check(cudaMemsetAsync(y.get(), 0xFF, y.size(), stream), "cudaMemsetAsync");
+    } else {
+      cuda_check(cudaMemcpyAsync(y.get(), y0.get(), y.size(), cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync");
+    }
+    return w4a16GemmForwardEx(x.get(), wsrc.packed.get(), wsrc.scales.get(), wsrc.zeros.get(), y.get(), c.M, c.N, c.K,
+                              c.group_size, c.alpha, c.beta, workspace.get(), workspace_bytes, stream);
+  }
+
+  std::vector<uint16_t> output() const {
+    std::vector<uint16_t> h(size_t(c.M) * c.N);
+    y.download(h.data(), h.size() * 2);
+    return h;
+  }
+
+  std::vector<uint16_t> run(cudaStream_t stream, const DeviceProblem* shared = nullptr) {
+    const w4a16Status_t st = enqueue(stream, shared);
+    if (st != W4A16_STATUS_SUCCESS) {
+      throw std::runtime_error(std::string(w4a16StatusString(st)) + ": " + w4a16GetLastErrorMessage());
+    }
+    cuda_check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    return output();
+  }
+};
+
+std::string shape_of(const GemmCase& c) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "M=%d N=%d K=%d g=%d zeros=%d alpha=%g beta=%g", c.M, c.N, c.K, c.group_size,
+                c.zeros ? 1 : 0, static_cast<double>(c.alpha), static_cast<double>(c.beta));
+  return buf;
+}
+
+int64_t count_differences(const std::vector<uint16_t>& a, const std::vector<uint16_t>& b) {
+  if (a.size() != b.size()) return -1;
+  int64_t d = 0;
+  for (size_t i = 0; i < a.size(); ++i) d += a[i] != b[i];
+  return d;
+}
+
+TEST_F(GemmGpu, DeterministicAcrossRuns) {
+  CaseSeeds seeds;
+  std::vector<GemmCase> cases;
+  for (int M = 1; M <= 8; ++M) cases.push_back(make_case(M, 4096, 4096, 128, true));
+  cases.push_back(make_case(3, 4096, 4096, 128, false, 1.0f, 1.0f));
+  cases.push_back(make_case(512, 4096, 4096, 128, true));
+  CudaStream stream;
+  for (const GemmCase& c : cases) {
+    const uint64_t seed = seeds.next();
+    SCOPED_TRACE(shape_of(c) + " seed=" + std::to_string(seed));
+    std::printf("determinism %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
+    DeviceProblem p(c, seed);
+    const std::vector<uint16_t> first = p.run(stream.get());
+    for (int run = 1; run < 5; ++run) EXPECT_EQ(count_differences(p.run(stream.get()), first), 0) << "run " << run;
+  }
+}
+
+TEST_F(GemmGpu, GraphCaptureMatchesDirectRun) {
+  CaseSeeds seeds;
+  for (const GemmCase& c : {make_case(4, 4096, 4096, 128, true), make_case(256, 4096, 4096, 64, false, 1.0f, 1.0f)}) {
+    const uint64_t seed = seeds.next();
+    SCOPED_TRACE(shape_of(c) + " seed=" + std::to_string(seed));
+    std::printf("graph %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
+    DeviceProblem p(c, seed);
+    CudaStream stream;
+    const std::vector<uint16_t> direct = p.run(stream.get());
+
+    cudaGraph_t graph = nullptr;
+    ASSERT_EQ(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeGlobal), cudaSuccess);
+    const w4a16Status_t st = p.enqueue(stream.get());
+    const cudaError_t end = cudaStreamEndCapture(stream.get(), &graph);
+    ASSERT_EQ(st, W4A16_STATUS_SUCCESS) << "during capture: " << w4a16GetLastErrorMessage();
+    ASSERT_EQ(end, cudaSuccess) << cudaGetErrorString(end);
+    cudaGraphExec_t exec = nullptr;
+    ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
+    for (int replay = 0; replay < 3; ++replay) {
+      ASSERT_EQ(cudaGraphLaunch(exec, stream.get()), cudaSuccess);
+      stream.synchronize();
+      EXPECT_EQ(count_differences(p.output(), direct), 0) << "replay " << replay;
+    }
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+  }
+}
+
+TEST_F(GemmGpu, ConcurrentHostThreads) {
+  CaseSeeds seeds;
+  const uint64_t weight_seed = seeds.next();
+  std::printf("concurrency seed=%" PRIu64 "\n", weight_seed);
+  SCOPED_TRACE("seed=" + std::to_string(weight_seed));
+  const int N = 4096, K = 4096, g = 128;
+  DeviceProblem weights(make_case(1, N, K, g, true), weight_seed);
+  const int batch[4] = {1, 8, 64, 300};
+  std::vector<std::unique_ptr<DeviceProblem>> problems;
+  std::vector<std::vector<uint16_t>> expected;
+  {
+    CudaStream stream;
+    for (int t = 0; t < 4; ++t) {
+      problems.push_back(std::make_unique<DeviceProblem>(make_case(batch[t], N, K, g, true, 1.0f, t % 2 ? 1.0f : 0.0f),
+                                                         weight_seed + 1 + t, &weights));
+      expected.push_back(problems.back()->run(stream.get(), &weights));
+    }
+  }
+  std::atomic<int64_t> mismatching_calls{0};
+  std::atomic<int> failed_calls{0};
+  std::vector<std::string> errors(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        CudaStream stream;
+        for (int call = 0; call < 20; ++call) {
+          if (count_differences(problems[t]->run(stream.get(), &weights), expected[t]) != 0) ++mismatching_calls;
+        }
+      } catch (const std::exception& e) {
+        ++failed_calls;
+        errors[t] = e.what();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed_calls.load(), 0) << errors[0] << errors[1] << errors[2] << errors[3];
+  EXPECT_EQ(mismatching_calls.load(), 0) << "results differ from the single-threaded run";
+}
+
+TEST_F(GemmGpu, EmptyBatchLeavesOutputUntouched) {
+  const int N = 256, K = 512, g = 128;
+  DeviceProblem weights(make_case(1, N, K, g, true), 1);
+  DeviceBuffer x(K * 2), y(N * 2 + 256);
+  std::vector<uint8_t> poison(y.size());
+  for (size_t i = 0; i < poison.size(); ++i) poison[i] = static_cast<uint8_t>(i * 29 + 7);
+  y.upload(poison.data(), poison.size());
+  size_t ws = 12345;
+  ASSERT_EQ(w4a16GetWorkspaceSize(0, N, K, g, 1, &ws), W4A16_STATUS_SUCCESS);
+  EXPECT_EQ(ws, 0u);
+  CudaStream stream;
+  for (float beta : {0.0f, 1.0f}) {
+    EXPECT_EQ(w4a16GemmForwardEx(x.get(), weights.packed.get(), weights.scales.get(), weights.zeros.get(), y.get(), 0,
+                                 N, K, g, 1.0f, beta, nullptr, 0, stream.get()),
+              W4A16_STATUS_SUCCESS)
+        << w4a16GetLastErrorMessage();
+  }
+  EXPECT_EQ(w4a16GemmForward(x.get(), weights.packed.get(), weights.scales.get(), weights.zeros.get(), y.get(), 0, N, K,
+                             1.0f, 0.0f, nullptr, 0, stream.get()),
+            W4A16_STATUS_SUCCESS)
+      << w4a16GetLastErrorMessage();
+  stream.synchronize();
+  std::vector<uint8_t> after(y.size());
+  y.download(after.data(), after.size());
+  EXPECT_TRUE(after == poison) << "M == 0 wrote to the output";
+}
+
+// The spec's signature is the Ex form with g = 128.
+TEST_F(GemmGpu, SpecSignatureEqualsExWithGroupSize128) {
+  CaseSeeds seeds;
+  const uint64_t seed = seeds.next();
+  std::printf("spec signature seed=%" PRIu64 "\n", seed);
+  DeviceProblem p(make_case(5, 1024, 2048, 128, true, 1.0f, 0.5f), seed);
+  CudaStream stream;
+  const std::vector<uint16_t> ex = p.run(stream.get());
+  cuda_check(cudaMemcpyAsync(p.y.get(), p.y0.get(), p.y.size(), cudaMemcpyDeviceToDevice, stream.get()),
+             "cudaMemcpyAsync");
+  ASSERT_EQ(w4a16GemmForward(p.x.get(), p.packed.get(), p.scales.get(), p.zeros.get(), p.y.get(), 5, 1024, 2048, 1.0f,
+                             0.5f, p.workspace.get(), p.workspace_bytes, stream.get()),
+            W4A16_STATUS_SUCCESS)
+      << w4a16GetLastErrorMessage();
+  stream.synchronize();
+  EXPECT_EQ(count_differences(p.output(), ex), 0);
+}
+
+}  // namespace

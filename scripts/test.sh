@@ -28,5 +28,8 @@ if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
   if ((rc == 0)); then rc=$vrc; fi
 else
   w4a16_log "no GPU (nvidia-smi -L failed or is missing): GPU tests were skipped, 'w4a16 verify' not run"
+  # ctest lists skipped tests without GoogleTest's reason; show it once.
+  reason="$(build/tests/test_gemm_gpu --gtest_filter='GemmGpu.EmptyBatch*' 2>&1 | grep -m1 'no CUDA GPU' || true)"
+  w4a16_log "skip reason reported by the GPU tests: ${reason:-<none printed>}"
 fi
 exit "$rc"

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "kernels/sm80/sm80_mma_configs.h"
 #include "testutil.h"
 #include "w4a16/w4a16.h"
 
@@ -158,6 +159,29 @@ TEST_F(GemmGpu, AlphaBeta) {
 }
 
 // ---- bit-exact checks on integer data ----------------------------------------------------------
+
+// Every configuration of the default set, forced in turn (W4A16_FORCE_CONFIG),
+// whether or not the dispatcher picks it today: M and N edges of its tile, a
+// partial K tile, a forced split-K, zeros on and off, beta on.
+TEST_F(GemmGpu, EveryConfigurationForced) {
+  struct EnvGuard {
+    ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
+  } guard;
+  for (const auto& config : w4a16::kernels::kSm80MmaConfigs) {
+    for (const char* split : {"", ":3"}) {
+      const std::string spec = std::string(config.name) + split;
+      SCOPED_TRACE("W4A16_FORCE_CONFIG=" + spec);
+      std::printf("W4A16_FORCE_CONFIG=%s\n", spec.c_str());
+      ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", spec.c_str(), 1), 0);
+      const int bm = config.bm, bn = config.bn;
+      run_checked_cases({make_case(1, bn + 8, 4096, 128, true), make_case(bm, 2 * bn, 2080, 32, false),
+                         make_case(bm + 1, bn - 8, 1056, 64, true, 0.5f, 1.0f),
+                         make_case(3 * bm - 5, 3 * bn + 24, 7392, 32, true)},
+                        cublas());
+      run_exact_cases({make_case(bm + 3, bn + 8, 2080, 32, true), make_case(2, 2 * bn, 4096, 4096, false, 2.0f, 1.0f)});
+    }
+  }
+}
 
 TEST_F(GemmGpu, ExactEveryBatchSize) {
   std::vector<GemmCase> cases;

@@ -24,7 +24,13 @@
  *
  * Pointer rules for the GPU entry points: device (or managed) memory; the
  * activation, packed-weight and output pointers 16-byte aligned, scales,
- * zeros and bf16 weights 2-byte aligned; the output must not overlap any input.
+ * zeros and the quantizer's bf16 weights 2-byte aligned, the dequantizer's
+ * bf16 output 4-byte aligned; the output must not overlap any input.
+ *
+ * Check order (every entry point): shapes and group size, null pointers and
+ * scalar arguments, alignment -- none of which touch the GPU -- then the
+ * device, pointer kinds, aliasing and workspace.  M == 0 returns SUCCESS once
+ * the weight arguments pass, without looking at activation or output.
  */
 #ifndef W4A16_W4A16_H_
 #define W4A16_W4A16_H_

@@ -35,32 +35,6 @@ void require_gpu(const std::string& command, const std::string& tail) {
 
 // ---- RAII -------------------------------------------------------------------
 
-DeviceBuffer::DeviceBuffer(size_t bytes) : size_(bytes) {
-  if (bytes == 0) return;
-  cudaError_t err = cudaMalloc(&ptr_, bytes);
-  if (err != cudaSuccess) {
-    ptr_ = nullptr;
-    fail(format("cudaMalloc of %zu bytes (%s) failed: %s", bytes, human_bytes(static_cast<double>(bytes)).c_str(),
-                cudaGetErrorString(err)));
-  }
-}
-
-DeviceBuffer::~DeviceBuffer() {
-  if (ptr_ != nullptr) cudaFree(ptr_);
-}
-
-DeviceBuffer::DeviceBuffer(DeviceBuffer&& other) noexcept
-    : ptr_(std::exchange(other.ptr_, nullptr)), size_(std::exchange(other.size_, 0)) {}
-
-DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
-  if (this != &other) {
-    if (ptr_ != nullptr) cudaFree(ptr_);
-    ptr_ = std::exchange(other.ptr_, nullptr);
-    size_ = std::exchange(other.size_, 0);
-  }
-  return *this;
-}
-
 Stream::Stream() { W4A16_CLI_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
 Stream::~Stream() {
   if (stream_ != nullptr) cudaStreamDestroy(stream_);

@@ -13,6 +13,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "testutil.h"
 #include "w4a16/w4a16.h"
 
 namespace w4a16::cli {
@@ -47,25 +48,8 @@ void check_cuda(cudaError_t err, const char* expr, const char* file, int line);
 // unless testutil::gpu_available() says a usable GPU is present.
 void require_gpu(const std::string& command, const std::string& tail);
 
-// Owning device allocation (cudaMalloc); zero bytes gives a null pointer.
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t bytes);
-  ~DeviceBuffer();
-  DeviceBuffer(DeviceBuffer&& other) noexcept;
-  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept;
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-
-  void* get() const { return ptr_; }
-  unsigned char* bytes() const { return static_cast<unsigned char*>(ptr_); }
-  size_t size() const { return size_; }
-
- private:
-  void* ptr_ = nullptr;
-  size_t size_ = 0;
-};
+// Owning device allocation: the test utilities' (cudaMalloc; throws on failure).
+using DeviceBuffer = testutil::DeviceBuffer;
 
 // Owning CUDA stream / event wrappers so that early exits do not leak.
 class Stream {

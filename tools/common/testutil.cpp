@@ -277,7 +277,7 @@ void cuda_check(cudaError_t err, const char* what) {
 }
 
 DeviceBuffer::DeviceBuffer(size_t bytes) : bytes_(bytes) {
-  if (bytes > 0) cuda_check(cudaMalloc(&ptr_, bytes), "cudaMalloc");
+  if (bytes > 0) cuda_check(cudaMalloc(&ptr_, bytes), ("cudaMalloc of " + std::to_string(bytes) + " bytes").c_str());
 }
 
 DeviceBuffer::~DeviceBuffer() {

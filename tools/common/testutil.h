@@ -90,6 +90,7 @@ class DeviceBuffer {
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   void* get() const { return ptr_; }
   size_t size() const { return bytes_; }
+  unsigned char* bytes() const { return static_cast<unsigned char*>(ptr_); }
   // upload() returns once the data is on the device (visible to every stream); download()
   // is ordered only after the legacy default stream: synchronize other streams first.
   void upload(const void* host, size_t bytes, size_t offset = 0);

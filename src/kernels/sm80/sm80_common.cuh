@@ -41,6 +41,16 @@ __device__ __forceinline__ CtaWork cta_work(const GemmParams& p) {
 }
 
 template <class T>
+__device__ __forceinline__ void zero_accumulators(float (&acc)[T::kMTiles][T::kNTiles][4]) {
+#pragma unroll
+  for (int mt = 0; mt < T::kMTiles; ++mt)
+#pragma unroll
+    for (int nt = 0; nt < T::kNTiles; ++nt)
+#pragma unroll
+      for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
+}
+
+template <class T>
 inline dim3 cta_grid(const GemmParams& p) {
   const int tiles_m = (p.M + T::BM - 1) / T::BM;
   const int tiles_n = (p.N + T::BN - 1) / T::BN;

@@ -212,12 +212,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_mma_gemm_kern
   const int m0 = w.m0, n0 = w.n0, split = w.split, kt_begin = w.kt_begin, kt_end = w.kt_end;
 
   float acc[T::kMTiles][T::kNTiles][4];
-#pragma unroll
-  for (int mt = 0; mt < T::kMTiles; ++mt)
-#pragma unroll
-    for (int nt = 0; nt < T::kNTiles; ++nt)
-#pragma unroll
-      for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
+  zero_accumulators<T>(acc);
 
 #pragma unroll
   for (int s = 0; s < T::kStages - 1; ++s) {

@@ -6,13 +6,12 @@ Without an argument, reads the newest bench/results/*.json of this repository.
 Python 3 standard library only.
 """
 
-import re
 import argparse
 import glob
 import json
 import os
+import re
 import sys
-
 
 
 def short_dispatch(text):
@@ -20,6 +19,7 @@ def short_dispatch(text):
     name = text.split(' ', 1)[0]
     split = re.search(r'split_k=(\d+)', text)
     return f"{name} split_k={split.group(1)}" if split else name
+
 
 def newest_result():
     results = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "results")
@@ -74,7 +74,7 @@ def table(rows, show_group):
             num(r.get("pct_floor"), ".0f"),
             num(r.get("cublas_us"), ".1f") + cublas_mark,
             num(r.get("speedup"), ".2f") + "×",
-            f"`{short_dispatch(r.get('dispatch', ''))}`",
+            f"`{cell(short_dispatch(r.get('dispatch', '')))}`",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines

@@ -26,10 +26,18 @@ const char* name_of(Sm80MmaConfigId id) { return kSm80MmaConfigs[static_cast<int
 TEST(Dispatch, ConfigListInvariants) {
   for (const auto& c : kSm80MmaConfigs) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(c.bm % (16 * c.warps_m), 0);
-    EXPECT_EQ(c.bn % (8 * c.warps_n), 0);
-    EXPECT_TRUE(c.bk == 64 || c.bk == 128);
-    EXPECT_GE(c.stages, 2);
+    if (c.kind == w4a16::kernels::Sm80Kind::dec) {
+      // Decode tiles: n8 token blocks, m16 column blocks per warp, 128-deep k blocks.
+      EXPECT_EQ(c.bm % 8, 0);
+      EXPECT_EQ(c.bn % (16 * c.warps_n), 0);
+      EXPECT_EQ(c.bk, 128);
+      EXPECT_GE(c.stages, 1);
+    } else {
+      EXPECT_EQ(c.bm % (16 * c.warps_m), 0);
+      EXPECT_EQ(c.bn % (8 * c.warps_n), 0);
+      EXPECT_TRUE(c.bk == 64 || c.bk == 128);
+      EXPECT_GE(c.stages, 2);
+    }
     EXPECT_LE(c.threads(), 1024);
     // Fits the smallest opt-in shared memory of a supported GPU (sm_80/sm_87: 163 KiB per block).
     EXPECT_LE(c.smem_bytes(), 163 * 1024);
@@ -45,12 +53,20 @@ TEST(Dispatch, EveryConfigIsReachable) {
   std::set<int> reached;
   for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
     reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 4096, 128, true}, kH100).config));
+    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 14336, 128, true}, kH100).config));
   }
   EXPECT_EQ(reached.size(), static_cast<size_t>(Sm80MmaConfigId::kCount));
 }
 
 TEST(Dispatch, MBuckets) {
-  EXPECT_EQ(plan_gemm(Problem{1, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
+  // Decode: M <= 8 always; 8 < M <= 16 only where few 128-column tiles exist and K is deep.
+  for (int M : {1, 2, 7, 8}) {
+    EXPECT_EQ(plan_gemm(Problem{M, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3);
+    EXPECT_EQ(plan_gemm(Problem{M, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3);
+  }
+  EXPECT_EQ(plan_gemm(Problem{9, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
+  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
+  EXPECT_EQ(plan_gemm(Problem{16, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
   EXPECT_EQ(plan_gemm(Problem{16, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
   EXPECT_EQ(plan_gemm(Problem{17, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   EXPECT_EQ(plan_gemm(Problem{64, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
@@ -100,12 +116,12 @@ TEST(Dispatch, ForcedConfig) {
 }
 
 TEST(Dispatch, SplitKFillsTheGpuForSmallProblems) {
-  // M = 1, N = 4096: 32 tiles of 128 columns on 132 SMs x 2 resident -> split.
-  const Problem p{1, 4096, 4096, 128, true};
+  // M = 12, N = 4096: 32 tiles of 128 columns on 132 SMs x 2 resident -> split.
+  const Problem p{12, 4096, 4096, 128, true};
   const GemmPlan plan = plan_gemm(p, kH100);
   EXPECT_GT(plan.split_k, 1);
   EXPECT_LE(plan.split_k, 16);
-  EXPECT_EQ(plan.workspace_bytes, static_cast<size_t>(plan.split_k) * 1 * 4096 * sizeof(float));
+  EXPECT_EQ(plan.workspace_bytes, static_cast<size_t>(plan.split_k) * 12 * 4096 * sizeof(float));
   // Every split keeps at least four k-tiles.
   const auto& c = kSm80MmaConfigs[static_cast<int>(plan.config)];
   EXPECT_GE((p.K / c.bk) / plan.split_k, 4);
@@ -128,8 +144,27 @@ TEST(Dispatch, SplitKBoundedByKDepth) {
   EXPECT_LE(plan_gemm(Problem{1, 128, 1024, 128, false}, kH100).split_k, 2);
 }
 
+TEST(Dispatch, DecodeSplitsOnlyWhenTilesLeaveHalfTheGpuIdle) {
+  // 256 tiles of 16 columns >= half of 132 x 2 resident CTAs: no split (a
+  // split shortens latency-bound CTAs and measured slower).
+  EXPECT_EQ(plan_gemm(Problem{1, 4096, 4096, 128, true}, kH100).split_k, 1);
+  EXPECT_EQ(plan_gemm(Problem{1, 14336, 4096, 128, true}, kH100).split_k, 1);
+  // 64 tiles (N = 1024): split up to one wave, >= 2 k blocks per warp, with counters in the workspace.
+  const Problem small{1, 1024, 8192, 128, true};
+  const GemmPlan plan = plan_gemm(small, kH100);
+  EXPECT_EQ(plan.config, Sm80MmaConfigId::dec_m8n16k128s3);
+  EXPECT_GT(plan.split_k, 1);
+  EXPECT_LE(64 * plan.split_k, 132 * 2);
+  EXPECT_GE(64 / plan.split_k / 8, 2);
+  EXPECT_EQ(plan.counters_offset % 256, 0u);
+  EXPECT_GE(plan.counters_offset, static_cast<size_t>(plan.split_k) * 1024 * sizeof(float));
+  EXPECT_EQ(plan.workspace_bytes, plan.counters_offset + 64 * sizeof(unsigned));
+  // 16-token decode at N = 4096, K = 14336: 128 tiles of 32 columns -> split 2.
+  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kH100).split_k, 2);
+}
+
 TEST(Dispatch, SmallGpusSplitLess) {
-  const Problem p{1, 4096, 4096, 128, true};
+  const Problem p{12, 4096, 4096, 128, true};
   EXPECT_LE(plan_gemm(p, kOrin).split_k, plan_gemm(p, kH100).split_k);
   EXPECT_LE(plan_gemm(p, kThor).split_k, plan_gemm(p, kH100).split_k);
 }
@@ -140,7 +175,7 @@ TEST(Dispatch, DescribeNamesTheConfigAndReason) {
   const std::string text = w4a16::dispatch::describe(plan, p);
   EXPECT_NE(text.find(name_of(plan.config)), std::string::npos) << text;
   EXPECT_NE(text.find("split_k=" + std::to_string(plan.split_k)), std::string::npos) << text;
-  EXPECT_NE(text.find("M <= 16"), std::string::npos) << text;
+  EXPECT_NE(text.find("M <= 8"), std::string::npos) << text;
 }
 
 TEST(Dispatch, DeterministicPlan) {

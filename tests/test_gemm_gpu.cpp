@@ -158,6 +158,31 @@ TEST_F(GemmGpu, AlphaBeta) {
   run_checked_cases(cases, cublas());
 }
 
+// Decode path (issue #3): every M from 1 to 65 crosses each token bucket of
+// the decode kernels (8, 16, 32, 64) and the hand-off to the GEMM path.  N =
+// 1032 is not a multiple of any column tile (16, 32: 1032 = 64.5 * 16), K =
+// 4096 with g = 128 and zeros on even M.
+TEST_F(GemmGpu, DecodeEveryBatchSize1To65) {
+  std::vector<GemmCase> cases;
+  for (int M = 1; M <= 65; ++M) cases.push_back(make_case(M, 1032, 4096, 128, M % 2 == 0));
+  run_checked_cases(cases, cublas());
+}
+
+// Decode shapes whose dispatched plan splits K across CTAs (in-kernel
+// reduction by the last CTA of a tile), per-channel scales, g = 32, and the
+// 70B-class K = 28672.
+TEST_F(GemmGpu, DecodeModelShapes) {
+  std::vector<GemmCase> cases;
+  for (int M : {1, 8, 16, 32, 64}) {
+    cases.push_back(make_case(M, 14336, 4096, 128, true));
+    cases.push_back(make_case(M, 4096, 14336, 128, M != 8));
+  }
+  cases.push_back(make_case(1, 4096, 4096, 4096, true));
+  cases.push_back(make_case(3, 4096, 4096, 32, false));
+  cases.push_back(make_case(8, 1024, 28672, 128, true));
+  run_checked_cases(cases, cublas());
+}
+
 // ---- bit-exact checks on integer data ----------------------------------------------------------
 
 // Every configuration of the default set, forced in turn (W4A16_FORCE_CONFIG),
@@ -281,6 +306,9 @@ TEST_F(GemmGpu, DeterministicAcrossRuns) {
   for (int M = 1; M <= 8; ++M) cases.push_back(make_case(M, 4096, 4096, 128, true));
   cases.push_back(make_case(3, 4096, 4096, 128, false, 1.0f, 1.0f));
   cases.push_back(make_case(512, 4096, 4096, 128, true));
+  // Decode plans with split-K (the last-arriving CTA adds the partials).
+  for (int M : {1, 16, 33, 64}) cases.push_back(make_case(M, 14336, 4096, 128, true));
+  cases.push_back(make_case(16, 4096, 14336, 128, true, 1.0f, 1.0f));
   CudaStream stream;
   for (const GemmCase& c : cases) {
     const uint64_t seed = seeds.next();
@@ -288,7 +316,7 @@ TEST_F(GemmGpu, DeterministicAcrossRuns) {
     std::printf("determinism %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
     DeviceProblem p(c, seed);
     const std::vector<uint16_t> first = p.run(stream.get());
-    for (int run = 1; run < 5; ++run) EXPECT_EQ(count_differences(p.run(stream.get()), first), 0) << "run " << run;
+    for (int run = 1; run < 10; ++run) EXPECT_EQ(count_differences(p.run(stream.get()), first), 0) << "run " << run;
   }
 }
 

@@ -12,7 +12,6 @@
 #include "core/status.h"
 #include "core/validate.h"
 #include "dispatch/dispatch.h"
-#include "kernels/common/splitk_reduce.h"
 #include "kernels/sm80/sm80_mma_gemm.h"
 #include "quant/quantize.h"
 #include "w4a16/w4a16.h"
@@ -135,6 +134,9 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   params.zeros = static_cast<const uint16_t*>(zeros);
   params.y = static_cast<uint16_t*>(y);
   params.partials = static_cast<float*>(plan.split_k > 1 ? workspace : nullptr);
+  params.counters = plan.counters_offset > 0
+                        ? reinterpret_cast<unsigned*>(static_cast<char*>(workspace) + plan.counters_offset)
+                        : nullptr;
   params.M = M;
   params.N = N;
   params.K = K;
@@ -145,8 +147,7 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   params.beta = beta;
   params.split_k = plan.split_k;
 
-  cudaError_t err = kernels::sm80_mma_gemm(plan.config, params, stream);
-  if (err == cudaSuccess && plan.split_k > 1) err = kernels::splitk_reduce(params, stream);
+  const cudaError_t err = kernels::sm80_mma_gemm(plan.config, params, stream);
   if (err != cudaSuccess) return fail_cuda(err, fn);
   return W4A16_STATUS_SUCCESS;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 namespace w4a16::dispatch {
 namespace {
@@ -44,19 +45,71 @@ int choose_split(const Problem& p, const Sm80MmaConfig& c, const Device& d, std:
   return split;
 }
 
+// Split-K of the decode kernels.  Measured on H100 (2026-11-25): a CTA of
+// the decode kernel holds its whole pipeline in flight at once, so short CTAs
+// (k range / WARPS_K of a few blocks) are latency-bound and a split that
+// shortens them costs more than the waves it balances (M = 1, N = 14336,
+// K = 4096: 22.8 us unsplit vs 38.7 us at split 2).  So split only when the
+// tiles fill less than half of the resident CTAs, up to one wave, keeping at
+// least 2 k blocks per warp: N = 4096, M = 16: 128 tiles of 32 columns,
+// 28.6 us at split 2.
+int choose_dec_split(const Problem& p, const Sm80MmaConfig& c, const Device& d, std::string* why) {
+  const long long tiles = static_cast<long long>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn);
+  const int k_blocks = ceil_div(p.K, c.bk);
+  const long long resident = static_cast<long long>(d.sm_count) * c.min_blocks;
+  int split = 1;
+  if (tiles * 2 <= resident) {
+    const long long fill = resident / tiles;
+    const int depth = std::max(1, k_blocks / (2 * c.warps_m));
+    split = static_cast<int>(std::max(1LL, std::min<long long>({fill, depth, kMaxSplitK})));
+  }
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "; %lld tiles, %d k-blocks, %d SMs x %d resident -> split_k=%d", tiles, k_blocks,
+                d.sm_count, c.min_blocks, split);
+  *why += buf;
+  return split;
+}
+
+int choose_split_for(const Problem& p, const Sm80MmaConfig& c, const Device& d, std::string* why) {
+  return c.kind == kernels::Sm80Kind::dec ? choose_dec_split(p, c, d, why) : choose_split(p, c, d, why);
+}
+
 void finish(const Problem& p, GemmPlan* plan) {
-  plan->workspace_bytes =
-      plan->split_k > 1 ? static_cast<size_t>(plan->split_k) * static_cast<size_t>(p.M) * p.N * sizeof(float) : 0;
+  plan->workspace_bytes = 0;
+  plan->counters_offset = 0;
+  if (plan->split_k <= 1) return;
+  const size_t partials = static_cast<size_t>(plan->split_k) * static_cast<size_t>(p.M) * p.N * sizeof(float);
+  plan->workspace_bytes = partials;
+  const Sm80MmaConfig& c = config_of(plan->config);
+  if (c.kind == kernels::Sm80Kind::dec) {
+    plan->counters_offset = (partials + 255) / 256 * 256;
+    // One arrival counter per (tile, column group of WARPS_N): see sm80_dec_gemm.cuh.
+    const size_t tiles = static_cast<size_t>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn);
+    plan->workspace_bytes = plan->counters_offset + tiles * c.warps_n * sizeof(unsigned);
+  }
 }
 
 }  // namespace
 
 GemmPlan plan_gemm(const Problem& p, const Device& d) {
   GemmPlan plan{};
+  // Decode kernels where they measured faster (bench/results/2026-11-25-h100-decode-*.log):
+  //  * M <= 8: the 8-token decode kernel (1.4-2.4x the m16 rdq tile at M = 1).
+  //  * 8 < M <= 16 with N <= 8192 and K >= 8192: the 16-token decode kernel
+  //    (28.6 vs 40.0 us at N = 4096, K = 14336); with more columns the
+  //    128-column rdq tile is faster (35.8 vs 48.2 us at N = 14336, K = 4096).
+  const bool dec16 = p.M > 8 && p.M <= 16 && p.N <= 8192 && p.K >= 8192;
+  if (p.M <= 8 || dec16) {
+    plan.config = p.M <= 8 ? Sm80MmaConfigId::dec_m8n16k128s3 : Sm80MmaConfigId::dec_m16n32k128s2;
+    plan.reason = p.M <= 8 ? "M <= 8: 8-token decode kernel" : "8 < M <= 16, N <= 8192, K >= 8192: 16-token decode kernel";
+    plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
+    finish(p, &plan);
+    return plan;
+  }
   // Tile choice, fitted to the per-configuration sweep on H100
   // (bench/results/2026-11-25-h100-config-sweep.md):
-  //  * M <= 16: weight-bound; the m16 register-dequant tile streams the
-  //    weights once (1.1-1.3x cuBLAS bf16 at M = 1 and 16).
+  //  * 8 < M <= 16 (not taken by a decode kernel): weight-bound; the m16
+  //    register-dequant tile streams the weights once.
   //  * 16 < M <= 64, and larger M whose 128-row tiles would cover less than
   //    3/4 of the SMs: the 64-row register-dequant tile (2 CTAs per SM).
   //  * otherwise the shared-memory-dequant 128-row tile, the fastest once it
@@ -103,7 +156,7 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
     if (name == kSm80MmaConfigs[i].name) {
       plan->config = static_cast<Sm80MmaConfigId>(i);
       plan->reason = "forced by W4A16_FORCE_CONFIG";
-      const int heuristic = choose_split(p, kSm80MmaConfigs[i], d, &plan->reason);
+      const int heuristic = choose_split_for(p, kSm80MmaConfigs[i], d, &plan->reason);
       plan->split_k = split > 0 ? std::min(split, ceil_div(p.K, kSm80MmaConfigs[i].bk)) : heuristic;
       finish(p, plan);
       return true;

@@ -23,7 +23,8 @@ struct Device {
 struct GemmPlan {
   kernels::Sm80MmaConfigId config;
   int split_k;
-  size_t workspace_bytes;  // split_k > 1: split_k * M * N fp32 partials
+  size_t workspace_bytes;  // split_k > 1: split_k * M * N fp32 partials (+ dec: tile counters)
+  size_t counters_offset;  // dec with split_k > 1: byte offset of the tile counters in the workspace
   std::string reason;      // why this configuration and split
 };
 

@@ -14,6 +14,7 @@ struct GemmParams {
   const uint16_t* zeros;   // [N, K/g] bf16, or nullptr (symmetric)
   uint16_t* y;             // [M, N] bf16, 16 B aligned
   float* partials;         // [split_k, M, N] fp32 split-K partial sums (split_k > 1 only)
+  unsigned* counters;      // dec kernels, split_k > 1: per-tile arrival counters (zeroed by the launcher)
   int M, N, K;
   int group_size;          // g; K % g == 0
   int groups_per_row;      // K / g

@@ -46,4 +46,12 @@ __device__ __forceinline__ uint32_t prmt(uint32_t a, uint32_t b, uint32_t select
   return d;
 }
 
+// (a & b) ^ c in one LOP3 (the compiler emits an AND and a XOR when b and c
+// are both immediates, since a LOP3 encodes one immediate operand).
+__device__ __forceinline__ uint32_t and_xor(uint32_t a, uint32_t b, uint32_t c) {
+  uint32_t d;
+  asm("lop3.b32 %0, %1, %2, %3, 0x6a;\n" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  return d;
+}
+
 }  // namespace w4a16::kernels::ptx

@@ -5,10 +5,16 @@
 //   KIND         : rdq = each warp dequantizes its weights into registers
 //                  (sm80_mma_gemm.cuh); sdq = the CTA dequantizes each weight
 //                  tile once into shared memory and warps read it with
-//                  ldmatrix (sm80_sdq_gemm.cuh)
-//   BM x BN x BK : CTA tile (M rows of activations, N output columns, K depth)
+//                  ldmatrix (sm80_sdq_gemm.cuh); dec = decode: weights go
+//                  from DRAM straight to registers as the MMA's A operand,
+//                  tokens are the MMA's n8 side (sm80_dec_gemm.cuh)
+//   BM x BN x BK : CTA tile (M rows of activations, N output columns, K depth;
+//                  dec: BK is the 128-deep k block, the CTA spans its split)
 //   WARPS_M/N    : warp grid; a warp computes (BM/WARPS_M) x (BN/WARPS_N)
-//   STAGES       : cp.async pipeline depth
+//                  (dec: WARPS_M is the number of warps that split K, each
+//                  warp computes all BM tokens x BN/WARPS_N columns)
+//   STAGES       : cp.async pipeline depth (dec: k blocks in flight per warp,
+//                  held in registers)
 //   MIN_BLOCKS   : __launch_bounds__ occupancy hint
 //
 // Why these: small M is bound by reading weights, so the m16 tile uses
@@ -18,16 +24,26 @@
 // of the CTA, plus the activation permutes it forces) costs more issue slots
 // than the MMAs: the sdq kernels dequantize once per CTA and then run a plain
 // bf16 ldmatrix/mma main loop, with registers low enough for 2 CTAs per SM.
+//
+// The dec rows are the decode path (issue #3), one per token bucket that
+// measured faster than the rdq/sdq tiles somewhere (bench/results/
+// 2026-11-25-h100-decode-*.log): M <= 8 (one n8 block) everywhere, M <= 16
+// where few 128-column tiles exist (N = 4096, K = 14336).  16-column CTAs of
+// 8 warps over K for M <= 8, so that even N = 4096 gives 256 CTAs; 3 k blocks
+// (3 KB) in flight per warp in registers, 2 CTAs per SM.  The 32- and 64-token
+// buckets measured 1.3-3x slower than rdq_m64n128k64s4 and are not built.
 #pragma once
 
 #define W4A16_SM80_MMA_CONFIGS(X)                            \
   X(rdq_m16n128k128s6, rdq, 16, 128, 128, 1, 4, 6, 2)        \
   X(rdq_m64n128k64s4, rdq, 64, 128, 64, 1, 4, 4, 2)          \
-  X(sdq_m128n128k64s4, sdq, 128, 128, 64, 2, 4, 4, 2)
+  X(sdq_m128n128k64s4, sdq, 128, 128, 64, 2, 4, 4, 2)        \
+  X(dec_m8n16k128s3, dec, 8, 16, 128, 8, 1, 3, 2)            \
+  X(dec_m16n32k128s2, dec, 16, 32, 128, 4, 2, 2, 2)
 
 namespace w4a16::kernels {
 
-enum class Sm80Kind : int { rdq, sdq };
+enum class Sm80Kind : int { rdq, sdq, dec };
 
 // Printable description of one configuration (also its derived sizes).
 struct Sm80MmaConfig {
@@ -35,8 +51,10 @@ struct Sm80MmaConfig {
   Sm80Kind kind;
   int bm, bn, bk, warps_m, warps_n, stages, min_blocks;
   constexpr int threads() const { return warps_m * warps_n * 32; }
-  // Pipeline stages of activations + packed weights, plus (sdq) one bf16 weight tile.
+  // Pipeline stages of activations + packed weights, plus (sdq) one bf16 weight tile;
+  // dec: the fp32 buffer of the reduction over the warps along K (static).
   constexpr int smem_bytes() const {
+    if (kind == Sm80Kind::dec) return (warps_m - 1) * bm * bn * 4;
     return stages * (bm * bk * 2 + bn * bk / 2) + (kind == Sm80Kind::sdq ? bn * bk * 2 : 0);
   }
 };

@@ -1,8 +1,12 @@
 #include "kernels/sm80/sm80_mma_gemm.h"
 
+#include "kernels/common/splitk_reduce.h"
+
 namespace w4a16::kernels {
 
-cudaError_t sm80_mma_gemm(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t stream) {
+namespace {
+
+cudaError_t launch_config(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t stream) {
   switch (id) {
 #define W4A16_X(name, ...)          \
   case Sm80MmaConfigId::name:       \
@@ -13,6 +17,17 @@ cudaError_t sm80_mma_gemm(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t 
       break;
   }
   return cudaErrorInvalidValue;
+}
+
+}  // namespace
+
+cudaError_t sm80_mma_gemm(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t stream) {
+  if (static_cast<int>(id) < 0 || id >= Sm80MmaConfigId::kCount) return cudaErrorInvalidValue;
+  cudaError_t err = launch_config(id, p, stream);
+  // rdq/sdq write raw partials and reduce in a second kernel; dec reduces in-kernel.
+  const bool needs_reduce = kSm80MmaConfigs[static_cast<int>(id)].kind != Sm80Kind::dec && p.split_k > 1;
+  if (err == cudaSuccess && needs_reduce) err = splitk_reduce(p, stream);
+  return err;
 }
 
 }  // namespace w4a16::kernels

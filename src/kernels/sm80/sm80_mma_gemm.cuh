@@ -277,6 +277,7 @@ using Sm80MmaTileOf =
 
 }  // namespace w4a16::kernels
 
+#include "kernels/sm80/sm80_dec_gemm.cuh"
 #include "kernels/sm80/sm80_sdq_gemm.cuh"
 
 // Body of one generated translation unit (src/CMakeLists.txt writes one per
@@ -287,11 +288,14 @@ namespace w4a16::kernels {
 // the family named in the configuration list is instantiated.
 template <Sm80MmaConfigId Id>
 cudaError_t launch_sm80_config(const GemmParams& p, cudaStream_t stream) {
-  using Tile = Sm80MmaTileOf<Id>;
-  if constexpr (Tile::kKind == Sm80Kind::rdq) {
-    return launch_sm80_mma_gemm<Tile>(p, stream);
+  constexpr Sm80MmaConfig c = kSm80MmaConfigs[static_cast<int>(Id)];
+  if constexpr (c.kind == Sm80Kind::dec) {
+    static_assert(c.bk == 128, "dec kernels use 128-deep k blocks");
+    return launch_sm80_dec_gemm<Sm80DecTile<c.bm, c.bn, c.warps_m, c.warps_n, c.stages, c.min_blocks>>(p, stream);
+  } else if constexpr (c.kind == Sm80Kind::rdq) {
+    return launch_sm80_mma_gemm<Sm80MmaTileOf<Id>>(p, stream);
   } else {
-    return launch_sm80_sdq_gemm<Tile>(p, stream);
+    return launch_sm80_sdq_gemm<Sm80MmaTileOf<Id>>(p, stream);
   }
 }
 

@@ -15,8 +15,9 @@ namespace w4a16::kernels {
 W4A16_SM80_MMA_CONFIGS(W4A16_X)
 #undef W4A16_X
 
-// Launches configuration `id` (p.split_k CTAs along K; split_k > 1 writes
-// p.partials and must be followed by splitk_reduce()).
+// Runs configuration `id` to completion on `stream`: p.split_k CTAs along K,
+// and with split_k > 1 the deterministic reduction of p.partials (a second
+// kernel for rdq/sdq, in-kernel with p.counters for dec).
 cudaError_t sm80_mma_gemm(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t stream);
 
 }  // namespace w4a16::kernels

@@ -1,0 +1,423 @@
+// Decode (small-M) W4A16 GEMM: int4 weights stream from DRAM straight into
+// registers, are dequantized there, and feed mma.sync m16n8k16 as the A
+// operand (16 output columns per MMA row block), with the activations' M
+// (tokens) as the MMA's n8 side.  At M <= 8 one n8 block carries every
+// token, so no MMA work is spent on 16-row padding (the m16-token rdq tile
+// wastes 15/16 of its MMAs at M = 1).  Portable to every arch >= sm_80: it is
+// the decode path on Jetson Orin and Thor too.
+//
+// Arguments (GemmParams, validated by the caller):
+//   | name     | dtype | shape             | layout    | alignment |
+//   |----------|-------|-------------------|-----------|-----------|
+//   | x        | bf16  | [M, K]            | row-major | 16 B      |
+//   | wq       | int4  | [N, K/2] bytes    | canonical | 16 B      |
+//   | scales   | bf16  | [N, K/g]          | row-major | 2 B       |
+//   | zeros    | bf16  | [N, K/g] / null   | row-major | 2 B       |
+//   | y        | bf16  | [M, N]            | row-major | 16 B      |
+//   | partials | fp32  | [S, M, N]         | row-major | 16 B      | (split_k = S > 1)
+//   | counters | u32   | [tiles]           | zeroed    | 4 B       | (split_k > 1, zeroed by the launcher)
+//   K % 32 == 0: each lane's 32-deep k chunk is wholly in or out of range.
+//
+// Work split (docs/kernels.md, "Decode kernel", has the diagrams):
+//   * CTA: BN output columns x BM tokens x one of S contiguous k ranges
+//     (grid = [N/BN, S, M/BM]).  Its WARPS_N x WARPS_K warps split the BN
+//     columns (R m16 blocks per warp) and interleave the 128-deep k blocks.
+//   * Lane (g = lane/4, t = lane%4) of a warp owns physical k [32t, 32t+32)
+//     of every 128-deep block, for MMA rows g and g+8, which we map to the
+//     *adjacent* output columns 2g and 2g+1 of its m16 block: the lane's
+//     weights are two 16-byte loads (one per column, 64 contiguous bytes per
+//     column across the 4 lanes t: whole sectors), and its two results per
+//     token are adjacent in y (one bf16x2 store).
+//   * k relabelling (the sum over k does not care about order): in word w
+//     (nibbles 0..7 = physical k 8w..8w+7 of the lane chunk), nibble pair
+//     (i, i+4) is one bf16x2 register ((word >> 4i) & 0x000F000F), and MMA
+//     2w+h takes pair 2h as logical k {2t, 2t+1} and pair 2h+1 as
+//     {2t+8, 2t+9}.  The activations get the same relabelling: one 16-byte
+//     load is x[8w .. 8w+8) and two prmt build the (i, i+4) pairs.
+//   * Dequantization is the canonical bf16_rn(s*q + z), bit-identical to the
+//     reference: (nibble ^ 8) | 0x4300 is bf16 128 + q + 8 (one lop3), one fma
+//     gives q exactly and one fma(q, s, z) rounds once.
+//   * Pipeline: each warp keeps STAGES k blocks of weights and group params
+//     (and at M <= 16 the activations) in flight in registers: no shared
+//     memory and no barrier in the main loop.  (Measured on H100: a deeper
+//     per-warp cp.async ring through shared memory, persistent CTAs and
+//     staged activations ran 1.7x slower at M = 1, issue-bound on the extra
+//     address and shared-memory instructions; docs/perf-notes.md.)
+//   * Reduction, deterministic: warps along K add through shared memory in
+//     warp order; with S > 1 each CTA writes its fp32 partial, and the last
+//     CTA of a tile to arrive (atomic counter) adds the S partials in split
+//     order 0..S-1 and writes y.  No second kernel, no host sync.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/common/gemm_params.h"
+#include "kernels/common/ptx.cuh"
+
+namespace w4a16::kernels {
+
+template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_>
+struct Sm80DecTile {
+  static constexpr int BM = BM_;  // tokens per CTA (n8 column blocks of the MMA)
+  static constexpr int BN = BN_;  // output columns per CTA
+  static constexpr int BK = 128;  // k block: 32 k per lane t
+  static constexpr int kWarpsK = WARPS_K_, kWarpsN = WARPS_N_;
+  static constexpr int kThreads = 32 * kWarpsK * kWarpsN;
+  static constexpr int kStages = STAGES_, kMinBlocks = MIN_BLOCKS_;
+  static constexpr int kMT = BM / 8;              // token blocks of 8 per warp
+  static constexpr int kR = BN / (16 * kWarpsN);  // m16 column blocks per warp
+  // Activations ride in the register pipeline at M <= 16 (16 registers per
+  // token block and stage); beyond, they are read at use, a few operands
+  // ahead, from L1 (the WARPS_N warps share them).
+  static constexpr bool kXInStage = kMT <= 2;
+  static constexpr int kRedFloats = (kWarpsK - 1) * kWarpsN * kR * kMT * 4 * 32;
+
+  static_assert(BM % 8 == 0 && BN % (16 * kWarpsN) == 0, "whole mma blocks per warp");
+  static_assert(kStages >= 1, "at least one stage");
+};
+
+namespace dec {
+
+// 16-byte global load, zero when !valid.  ld.global.nc.L1::no_allocate:
+// weights are read once, so keep them out of L1 (the activations and group
+// params that are reused live there).  Predicated in PTX so that the zero
+// fill costs no branch.  volatile: keeps program order with the (volatile)
+// mma, so a stage's loads are issued right after its registers are consumed
+// instead of being hoisted (which needs a second set of registers).
+__device__ __forceinline__ uint4 ldg_stream_16(const void* ptr, bool valid) {
+  uint4 v;
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
+      " mov.b32 %0, 0; mov.b32 %1, 0; mov.b32 %2, 0; mov.b32 %3, 0;\n"
+      " @p ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
+      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+      : "l"(ptr), "r"(static_cast<int>(valid)));
+  return v;
+}
+
+// 16-byte read-only load through L1 (activations: reused by the CTA's
+// WARPS_N warps and, from L2, by every CTA), zero when !valid.  volatile for
+// the same reason (hoisting every activation load of a block costs 16
+// registers per token block and spills at M >= 32).
+__device__ __forceinline__ uint4 ldg_cached_16(const void* ptr, bool valid) {
+  uint4 v;
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
+      " mov.b32 %0, 0; mov.b32 %1, 0; mov.b32 %2, 0; mov.b32 %3, 0;\n"
+      " @p ld.global.nc.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
+      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+      : "l"(ptr), "r"(static_cast<int>(valid)));
+  return v;
+}
+
+__device__ __forceinline__ uint32_t word_of(const uint4& v, int w) {
+  return w == 0 ? v.x : w == 1 ? v.y : w == 2 ? v.z : v.w;
+}
+
+// Where a warp works: first output column, first token, and lane coordinates.
+struct WarpPos {
+  int n_warp;  // first column of the warp's R m16 blocks
+  int m0;      // first token of the CTA
+  int g, t;
+};
+
+// One k block's operands for one warp, in registers.
+template <class T>
+struct Stage {
+  uint4 w[T::kR][2];      // [m16 block][column 2g / 2g+1]: 32 nibbles each
+  uint32_t sz[T::kR][2];  // group scale (low half) and zero (high half; 0 when symmetric), bf16
+  uint4 x[T::kXInStage ? T::kMT : 1][4];  // [token block][word]: x[8w .. 8w+8)
+};
+
+// Activation operand (word w, token block mt) of k block kb.
+template <class T>
+__device__ __forceinline__ uint4 load_x(const GemmParams& p, const WarpPos& wp, int kb, int w, int mt, bool active) {
+  const int k = kb * T::BK + 32 * wp.t;
+  const int token = wp.m0 + mt * 8 + wp.g;
+  const bool v = active && k < p.K && token < p.M;
+  return ldg_cached_16(p.x + (v ? static_cast<size_t>(token) * p.K + k + 8 * w : 0), v);
+}
+
+template <class T>
+__device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, const WarpPos& wp, int kb,
+                                           bool active) {
+  const int k = kb * T::BK + 32 * wp.t;
+  const bool k_valid = active && k < p.K;
+  const size_t row_bytes = static_cast<size_t>(p.K) / 2;
+  const int gi = p.groups_per_row > 1 ? (k >> p.group_shift) : 0;
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int n = wp.n_warp + 16 * r + 2 * wp.g + h;
+      const bool v = k_valid && n < p.N;
+      st.w[r][h] = ldg_stream_16(p.wq + (v ? n * row_bytes + k / 2 : 0), v);
+      const size_t idx = static_cast<size_t>(n) * p.groups_per_row + gi;
+      const uint32_t scale = v ? __ldg(p.scales + idx) : 0u;
+      const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + idx) : 0u;
+      st.sz[r][h] = scale | (zero << 16);
+    }
+  }
+  if constexpr (T::kXInStage) {
+#pragma unroll
+    for (int mt = 0; mt < T::kMT; ++mt)
+#pragma unroll
+      for (int w = 0; w < 4; ++w) st.x[mt][w] = load_x<T>(p, wp, kb, w, mt, active);
+  }
+}
+
+// One k block of one warp: dequantize, then 8 MMAs per m16 block and token block.
+template <class T>
+__device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmParams& p, const WarpPos& wp, int kb,
+                                              float (&acc)[T::kR][T::kMT][4]) {
+  constexpr uint32_t kOne2 = 0x3F803F80u;        // bf16x2 (1, 1)
+  constexpr uint32_t kMinus136x2 = 0xC308C308u;  // bf16x2 (-136, -136)
+  constexpr int kXAhead = 3;
+  constexpr int kItems = 4 * T::kMT;
+  uint32_t s2[T::kR][2], z2[T::kR][2];
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      s2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x1010);  // (s, s)
+      z2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x3232);  // (z, z)
+    }
+  uint4 ring[T::kXInStage ? 1 : kXAhead + 1];
+  if constexpr (!T::kXInStage) {
+#pragma unroll
+    for (int j = 0; j < kXAhead; ++j) ring[j] = load_x<T>(p, wp, kb, j / T::kMT, j % T::kMT, true);
+  }
+  uint32_t a[T::kR][2][4];
+#pragma unroll
+  for (int j = 0; j < kItems; ++j) {
+    const int w = j / T::kMT, mt = j % T::kMT;
+    if (mt == 0) {
+      // a[r][h]: A fragment of MMA 2w+h = {col 2g pair 2h, col 2g+1 pair 2h,
+      //                                    col 2g pair 2h+1, col 2g+1 pair 2h+1}.
+#pragma unroll
+      for (int r = 0; r < T::kR; ++r) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const uint32_t word = word_of(st.w[r][h], w);
+#pragma unroll
+          for (int i = 0; i < 4; ++i) {
+            const uint32_t biased = ptx::and_xor(word >> (4 * i), 0x000F000Fu, 0x43084308u);  // 128 + q + 8
+            const uint32_t q = ptx::fma_bf16x2(biased, kOne2, kMinus136x2);
+            a[r][i >> 1][(i & 1) * 2 + h] = ptx::fma_bf16x2(q, s2[r][h], z2[r][h]);
+          }
+        }
+      }
+    }
+    uint4 xv;
+    if constexpr (T::kXInStage) {
+      xv = st.x[mt][w];
+    } else {
+      if (j + kXAhead < kItems)
+        ring[(j + kXAhead) % (kXAhead + 1)] =
+            load_x<T>(p, wp, kb, (j + kXAhead) / T::kMT, (j + kXAhead) % T::kMT, true);
+      xv = ring[j % (kXAhead + 1)];
+    }
+    const uint32_t b00 = ptx::prmt(xv.x, xv.z, 0x5410);  // (x0, x4)
+    const uint32_t b01 = ptx::prmt(xv.x, xv.z, 0x7632);  // (x1, x5)
+    const uint32_t b10 = ptx::prmt(xv.y, xv.w, 0x5410);  // (x2, x6)
+    const uint32_t b11 = ptx::prmt(xv.y, xv.w, 0x7632);  // (x3, x7)
+#pragma unroll
+    for (int r = 0; r < T::kR; ++r) {
+      ptx::mma_bf16_16816(acc[r][mt], a[r][0], b00, b01);
+      ptx::mma_bf16_16816(acc[r][mt], a[r][1], b10, b11);
+    }
+  }
+}
+
+// y[token, n], y[token, n+1] = alpha * (v0, v1) + beta * y (beta != 0 only).
+__device__ __forceinline__ void store_pair(const GemmParams& p, int token, int n, float v0, float v1) {
+  if (token >= p.M || n >= p.N) return;
+  __nv_bfloat16* y = reinterpret_cast<__nv_bfloat16*>(p.y) + static_cast<size_t>(token) * p.N + n;
+  float o0 = p.alpha * v0, o1 = p.alpha * v1;
+  const bool two = n + 1 < p.N;
+  if (two && (p.N & 1) == 0) {
+    __nv_bfloat162* y2 = reinterpret_cast<__nv_bfloat162*>(y);
+    if (p.beta != 0.0f) {
+      const float2 old = __bfloat1622float2(*y2);
+      o0 += p.beta * old.x;
+      o1 += p.beta * old.y;
+    }
+    *y2 = __floats2bfloat162_rn(o0, o1);
+    return;
+  }
+  if (p.beta != 0.0f) o0 += p.beta * __bfloat162float(y[0]);
+  y[0] = __float2bfloat16_rn(o0);
+  if (two) {
+    if (p.beta != 0.0f) o1 += p.beta * __bfloat162float(y[1]);
+    y[1] = __float2bfloat16_rn(o1);
+  }
+}
+
+__device__ __forceinline__ void store_partial_pair(const GemmParams& p, int split, int token, int n, float v0,
+                                                   float v1) {
+  if (token >= p.M || n >= p.N) return;
+  float* dst = p.partials + (static_cast<size_t>(split) * p.M + token) * p.N + n;
+  if (n + 1 < p.N && (p.N & 1) == 0) {
+    *reinterpret_cast<float2*>(dst) = make_float2(v0, v1);
+  } else {
+    dst[0] = v0;
+    if (n + 1 < p.N) dst[1] = v1;
+  }
+}
+
+struct CtaRange {
+  int tiles;        // tiles of this CTA
+  int kb_begin;     // first k block of the split
+  int span;         // k blocks of the split
+  int warp_blocks;  // k blocks of this warp per tile
+};
+
+__device__ __forceinline__ int tile_n0(int j, int bn) { return (blockIdx.x + j * gridDim.x) * bn; }
+
+}  // namespace dec
+
+template <class T>
+__global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kernel(const GemmParams p) {
+  __shared__ float red[T::kRedFloats > 0 ? T::kRedFloats : 1];
+  __shared__ int is_last;
+  const int lane = threadIdx.x & 31;
+  const int warp = threadIdx.x >> 5;
+  const int wk = warp / T::kWarpsN;
+  const int wn = warp % T::kWarpsN;
+  const int n_cta = blockIdx.x * T::BN;
+  const int split = blockIdx.y;
+  dec::WarpPos wp;
+  wp.n_warp = n_cta + wn * 16 * T::kR;
+  wp.m0 = blockIdx.z * T::BM;
+  wp.g = lane >> 2;
+  wp.t = lane & 3;
+
+  const int k_blocks = (p.K + T::BK - 1) / T::BK;
+  const int kb_begin = static_cast<int>(static_cast<int64_t>(k_blocks) * split / p.split_k);
+  const int kb_end = static_cast<int>(static_cast<int64_t>(k_blocks) * (split + 1) / p.split_k);
+  const int span = kb_end - kb_begin;
+  const int my_blocks = span > wk ? (span - wk + T::kWarpsK - 1) / T::kWarpsK : 0;
+
+  float acc[T::kR][T::kMT][4];
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+    for (int mt = 0; mt < T::kMT; ++mt)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc[r][mt][e] = 0.0f;
+
+  // Register ring of STAGES k blocks: block i lives in stage i % STAGES, and
+  // the unrolled inner loop keeps every stage index a compile-time constant.
+  dec::Stage<T> st[T::kStages];
+#pragma unroll
+  for (int s = 0; s < T::kStages; ++s) dec::load_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * s, s < my_blocks);
+  for (int i = 0; i < my_blocks; i += T::kStages) {
+#pragma unroll
+    for (int s = 0; s < T::kStages; ++s) {
+      if (i + s < my_blocks) {
+        dec::compute_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
+        const int next = i + s + T::kStages;
+        dec::load_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * next, next < my_blocks);
+      }
+    }
+  }
+
+  // Warps along K -> warp wk = 0, added in wk order (deterministic).
+  if constexpr (T::kWarpsK > 1) {
+    constexpr int kPerWarp = T::kR * T::kMT * 4 * 32;
+    if (wk > 0) {
+      float* dst = red + ((wk - 1) * T::kWarpsN + wn) * kPerWarp;
+#pragma unroll
+      for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+        for (int mt = 0; mt < T::kMT; ++mt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) dst[((r * T::kMT + mt) * 4 + e) * 32 + lane] = acc[r][mt][e];
+    }
+    __syncthreads();
+    if (wk == 0) {
+      for (int j = 1; j < T::kWarpsK; ++j) {
+        const float* src = red + ((j - 1) * T::kWarpsN + wn) * kPerWarp;
+#pragma unroll
+        for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+          for (int mt = 0; mt < T::kMT; ++mt)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) acc[r][mt][e] += src[((r * T::kMT + mt) * 4 + e) * 32 + lane];
+      }
+    }
+  }
+
+  // Lane (g, t) holds, per (r, mt): c0 = (col 2g, token 2t), c1 = (2g, 2t+1),
+  // c2 = (2g+1, 2t), c3 = (2g+1, 2t+1).
+  if (p.split_k == 1) {
+    if (wk == 0) {
+#pragma unroll
+      for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+        for (int mt = 0; mt < T::kMT; ++mt) {
+          const int n = wp.n_warp + 16 * r + 2 * wp.g;
+          const int token = wp.m0 + mt * 8 + 2 * wp.t;
+          dec::store_pair(p, token, n, acc[r][mt][0], acc[r][mt][2]);
+          dec::store_pair(p, token + 1, n, acc[r][mt][1], acc[r][mt][3]);
+        }
+    }
+    return;
+  }
+
+  if (wk == 0) {
+#pragma unroll
+    for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+      for (int mt = 0; mt < T::kMT; ++mt) {
+        const int n = wp.n_warp + 16 * r + 2 * wp.g;
+        const int token = wp.m0 + mt * 8 + 2 * wp.t;
+        dec::store_partial_pair(p, split, token, n, acc[r][mt][0], acc[r][mt][2]);
+        dec::store_partial_pair(p, split, token + 1, n, acc[r][mt][1], acc[r][mt][3]);
+      }
+  }
+  // Publish the partial, then count arrivals (threadFenceReduction pattern).
+  __threadfence();
+  __syncthreads();
+  const int tile = blockIdx.z * gridDim.x + blockIdx.x;
+  if (threadIdx.x == 0) is_last = atomicAdd(p.counters + tile, 1u) == static_cast<unsigned>(p.split_k - 1);
+  __syncthreads();
+  if (!is_last) return;
+  __threadfence();
+  // Last CTA of this tile: y = alpha * (P_0 + P_1 + ... + P_{S-1}) + beta * y,
+  // in split order whichever CTA arrived last.  __ldcg reads L2, not a stale L1.
+  const size_t plane = static_cast<size_t>(p.M) * p.N;
+  for (int e = threadIdx.x; e < T::BM * (T::BN / 2); e += T::kThreads) {
+    const int token = wp.m0 + e / (T::BN / 2);
+    const int n = n_cta + 2 * (e % (T::BN / 2));
+    if (token >= p.M || n >= p.N) continue;
+    const bool two = n + 1 < p.N;
+    const float* src = p.partials + static_cast<size_t>(token) * p.N + n;
+    float v0 = 0.0f, v1 = 0.0f;
+    for (int s = 0; s < p.split_k; ++s) {
+      v0 += __ldcg(src + s * plane);
+      if (two) v1 += __ldcg(src + s * plane + 1);
+    }
+    dec::store_pair(p, token, n, v0, v1);
+  }
+}
+
+// Host side: grid from the same constants as __launch_bounds__.  split_k > 1
+// zeroes the tile counters first (an async memset: capturable, no host sync).
+template <class T>
+cudaError_t launch_sm80_dec_gemm(const GemmParams& p, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>((p.N + T::BN - 1) / T::BN), static_cast<unsigned>(p.split_k),
+                  static_cast<unsigned>((p.M + T::BM - 1) / T::BM));
+  if (p.split_k > 1) {
+    const size_t counter_bytes = static_cast<size_t>(grid.x) * grid.z * sizeof(unsigned);
+    const cudaError_t err = cudaMemsetAsync(p.counters, 0, counter_bytes, stream);
+    if (err != cudaSuccess) return err;
+  }
+  sm80_dec_gemm_kernel<T><<<grid, T::kThreads, 0, stream>>>(p);
+  return cudaGetLastError();
+}
+
+}  // namespace w4a16::kernels

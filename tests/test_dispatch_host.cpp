@@ -26,7 +26,7 @@ const char* name_of(Sm80MmaConfigId id) { return kSm80MmaConfigs[static_cast<int
 TEST(Dispatch, ConfigListInvariants) {
   for (const auto& c : kSm80MmaConfigs) {
     SCOPED_TRACE(c.name);
-    if (c.kind == w4a16::kernels::Sm80Kind::dec) {
+    if (w4a16::kernels::is_decode(c.kind)) {
       // Decode tiles: n8 token blocks, m16 column blocks per warp, 128-deep k blocks.
       EXPECT_EQ(c.bm % 8, 0);
       EXPECT_EQ(c.bn % (16 * c.warps_n), 0);
@@ -59,11 +59,17 @@ TEST(Dispatch, EveryConfigIsReachable) {
 }
 
 TEST(Dispatch, MBuckets) {
-  // Decode: M <= 8 always; 8 < M <= 16 only where few 128-column tiles exist and K is deep.
+  // Decode: M <= 8 always (activations via L1 while M * K <= 32768); 8 < M <= 16
+  // only where few 128-column tiles exist and K is deep.
   for (int M : {1, 2, 7, 8}) {
-    EXPECT_EQ(plan_gemm(Problem{M, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3);
-    EXPECT_EQ(plan_gemm(Problem{M, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3);
+    const auto l1_or_reg = [&](int K) {
+      return M * K <= 32768 ? Sm80MmaConfigId::decl1_m8n16k128s6 : Sm80MmaConfigId::dec_m8n16k128s3;
+    };
+    EXPECT_EQ(plan_gemm(Problem{M, 4096, 4096, 128, true}, kH100).config, l1_or_reg(4096)) << M;
+    EXPECT_EQ(plan_gemm(Problem{M, 4096, 14336, 128, true}, kH100).config, l1_or_reg(14336)) << M;
   }
+  EXPECT_EQ(plan_gemm(Problem{1, 8192, 28672, 128, true}, kH100).config, Sm80MmaConfigId::decl1_m8n16k128s6);
+  EXPECT_EQ(plan_gemm(Problem{8, 8192, 28672, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3);
   EXPECT_EQ(plan_gemm(Problem{9, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
   EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
   EXPECT_EQ(plan_gemm(Problem{16, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
@@ -152,7 +158,7 @@ TEST(Dispatch, DecodeSplitsOnlyWhenTilesLeaveHalfTheGpuIdle) {
   // 64 tiles (N = 1024): split up to one wave, >= 2 k blocks per warp, with counters in the workspace.
   const Problem small{1, 1024, 8192, 128, true};
   const GemmPlan plan = plan_gemm(small, kH100);
-  EXPECT_EQ(plan.config, Sm80MmaConfigId::dec_m8n16k128s3);
+  EXPECT_EQ(plan.config, Sm80MmaConfigId::decl1_m8n16k128s6);
   EXPECT_GT(plan.split_k, 1);
   EXPECT_LE(64 * plan.split_k, 132 * 2);
   EXPECT_GE(64 / plan.split_k / 8, 2);

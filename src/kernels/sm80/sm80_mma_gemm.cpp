@@ -25,7 +25,7 @@ cudaError_t sm80_mma_gemm(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t 
   if (static_cast<int>(id) < 0 || id >= Sm80MmaConfigId::kCount) return cudaErrorInvalidValue;
   cudaError_t err = launch_config(id, p, stream);
   // rdq/sdq write raw partials and reduce in a second kernel; dec reduces in-kernel.
-  const bool needs_reduce = kSm80MmaConfigs[static_cast<int>(id)].kind != Sm80Kind::dec && p.split_k > 1;
+  const bool needs_reduce = !is_decode(kSm80MmaConfigs[static_cast<int>(id)].kind) && p.split_k > 1;
   if (err == cudaSuccess && needs_reduce) err = splitk_reduce(p, stream);
   return err;
 }

@@ -17,9 +17,9 @@ report() {
 }
 export -f report 2>/dev/null || true
 export B R
-timeout 100 bash -c "$(declare -f report); report" > $OUT/decode-report.log 2>&1
-timeout 90 $B/tools/cli/w4a16 bench --quick --json $OUT/bench.json --csv $OUT/bench.csv > $OUT/bench.log 2>&1
-timeout 150 $B/tests/test_gemm_gpu --gtest_brief=1 > $OUT/gtest.log 2>&1; echo "test_gemm_gpu rc=$?" >> $OUT/gtest.log
+timeout 90 bash -c "$(declare -f report); report" > $OUT/decode-report.log 2>&1
+timeout 80 $B/tools/cli/w4a16 bench --quick --json $OUT/bench.json --csv $OUT/bench.csv > $OUT/bench.log 2>&1
+timeout 130 $B/tests/test_gemm_gpu --gtest_brief=1 > $OUT/gtest.log 2>&1; echo "test_gemm_gpu rc=$?" >> $OUT/gtest.log
 timeout 20 $B/tests/test_api_errors --gtest_brief=1 >> $OUT/gtest.log 2>&1; echo "test_api_errors rc=$?" >> $OUT/gtest.log
 timeout 45 compute-sanitizer --tool memcheck --error-exitcode 9 $B/tools/cli/w4a16 verify --quick > $OUT/memcheck.log 2>&1; echo "memcheck rc=$?" >> $OUT/memcheck.log
 timeout 45 compute-sanitizer --tool racecheck --error-exitcode 9 $B/tools/cli/w4a16 verify --quick > $OUT/racecheck.log 2>&1; echo "racecheck rc=$?" >> $OUT/racecheck.log

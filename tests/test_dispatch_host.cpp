@@ -59,17 +59,13 @@ TEST(Dispatch, EveryConfigIsReachable) {
 }
 
 TEST(Dispatch, MBuckets) {
-  // Decode: M <= 8 always (activations via L1 while M * K <= 32768); 8 < M <= 16
-  // only where few 128-column tiles exist and K is deep.
+  // Decode: M <= 8 always; 8 < M <= 16 only where few 128-column tiles exist and K is deep.
   for (int M : {1, 2, 7, 8}) {
-    const auto l1_or_reg = [&](int K) {
-      return M * K <= 32768 ? Sm80MmaConfigId::decl1_m8n16k128s6 : Sm80MmaConfigId::dec_m8n16k128s3;
-    };
-    EXPECT_EQ(plan_gemm(Problem{M, 4096, 4096, 128, true}, kH100).config, l1_or_reg(4096)) << M;
-    EXPECT_EQ(plan_gemm(Problem{M, 4096, 14336, 128, true}, kH100).config, l1_or_reg(14336)) << M;
+    for (int K : {4096, 14336, 28672}) {
+      EXPECT_EQ(plan_gemm(Problem{M, 4096, K, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
+      EXPECT_EQ(plan_gemm(Problem{M, 14336, K, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
+    }
   }
-  EXPECT_EQ(plan_gemm(Problem{1, 8192, 28672, 128, true}, kH100).config, Sm80MmaConfigId::decl1_m8n16k128s6);
-  EXPECT_EQ(plan_gemm(Problem{8, 8192, 28672, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3);
   EXPECT_EQ(plan_gemm(Problem{9, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
   EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
   EXPECT_EQ(plan_gemm(Problem{16, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
@@ -158,7 +154,7 @@ TEST(Dispatch, DecodeSplitsOnlyWhenTilesLeaveHalfTheGpuIdle) {
   // 64 tiles (N = 1024): split up to one wave, >= 2 k blocks per warp, with counters in the workspace.
   const Problem small{1, 1024, 8192, 128, true};
   const GemmPlan plan = plan_gemm(small, kH100);
-  EXPECT_EQ(plan.config, Sm80MmaConfigId::decl1_m8n16k128s6);
+  EXPECT_EQ(plan.config, Sm80MmaConfigId::dec_m8n16k128s3);
   EXPECT_GT(plan.split_k, 1);
   EXPECT_LE(64 * plan.split_k, 132 * 2);
   EXPECT_GE(64 / plan.split_k / 8, 2);

@@ -93,27 +93,16 @@ void finish(const Problem& p, GemmPlan* plan) {
 
 GemmPlan plan_gemm(const Problem& p, const Device& d) {
   GemmPlan plan{};
-  // Decode kernels where they measured faster (bench/results/2026-11-25-h100-decode-*.log):
-  //  * M <= 8: the 8-token decode kernel (1.4-2.4x the m16 rdq tile at M = 1),
-  //    in its decl1 form (activations prefetched into L1 once per CTA, twice
-  //    the weight stages in flight) while 2 CTAs' activations fit easily in
-  //    L1 (M * K <= 32768, i.e. 64 KB a CTA), else with the activations in
-  //    the register stages.
+  // Decode kernels where they measured faster (bench/results/2026-11-25-h100-471b9efded33-decode-report.log):
+  //  * M <= 8: the 8-token decode kernel (1.6-2.5x cuBLAS bf16 and 1.4-2.2x
+  //    the m16 rdq tile at M = 1).
   //  * 8 < M <= 16 with N <= 8192 and K >= 8192: the 16-token decode kernel
   //    (28.6 vs 40.0 us at N = 4096, K = 14336); with more columns the
   //    128-column rdq tile is faster (35.8 vs 48.2 us at N = 14336, K = 4096).
   const bool dec16 = p.M > 8 && p.M <= 16 && p.N <= 8192 && p.K >= 8192;
   if (p.M <= 8 || dec16) {
-    if (dec16) {
-      plan.config = Sm80MmaConfigId::dec_m16n32k128s2;
-      plan.reason = "8 < M <= 16, N <= 8192, K >= 8192: 16-token decode kernel";
-    } else if (static_cast<long long>(p.M) * p.K <= 32768) {
-      plan.config = Sm80MmaConfigId::decl1_m8n16k128s6;
-      plan.reason = "M <= 8, M*K <= 32768: 8-token decode kernel, activations via L1";
-    } else {
-      plan.config = Sm80MmaConfigId::dec_m8n16k128s3;
-      plan.reason = "M <= 8: 8-token decode kernel, activations in registers";
-    }
+    plan.config = p.M <= 8 ? Sm80MmaConfigId::dec_m8n16k128s3 : Sm80MmaConfigId::dec_m16n32k128s2;
+    plan.reason = p.M <= 8 ? "M <= 8: 8-token decode kernel" : "8 < M <= 16, N <= 8192, K >= 8192: 16-token decode kernel";
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);
     return plan;

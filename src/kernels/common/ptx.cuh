@@ -46,11 +46,6 @@ __device__ __forceinline__ uint32_t prmt(uint32_t a, uint32_t b, uint32_t select
   return d;
 }
 
-// Prefetch the 128-byte line holding `ptr` into L1 (no register, no stall).
-__device__ __forceinline__ void prefetch_l1(const void* ptr) {
-  asm volatile("prefetch.global.L1 [%0];\n" ::"l"(ptr));
-}
-
 // (a & b) ^ c in one LOP3 (the compiler emits an AND and a XOR when b and c
 // are both immediates, since a LOP3 encodes one immediate operand).
 __device__ __forceinline__ uint32_t and_xor(uint32_t a, uint32_t b, uint32_t c) {

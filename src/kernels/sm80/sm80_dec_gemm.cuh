@@ -59,7 +59,7 @@
 
 namespace w4a16::kernels {
 
-template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, bool X_VIA_L1_ = false>
+template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_>
 struct Sm80DecTile {
   static constexpr int BM = BM_;  // tokens per CTA (n8 column blocks of the MMA)
   static constexpr int BN = BN_;  // output columns per CTA
@@ -71,12 +71,10 @@ struct Sm80DecTile {
   static constexpr int kR = BN / (16 * kWarpsN);  // m16 column blocks per warp
   // Activations ride in the register pipeline at M <= 16 (16 registers per
   // token block and stage); beyond, they are read at use, a few operands
-  // ahead, from L1 (the WARPS_N warps share them).  X_VIA_L1 (the decl1
-  // configurations): the CTA prefetches its activations into L1 at launch
-  // and reads them at use, which frees the stage's 16 registers for deeper
-  // weight stages.
-  static constexpr bool kXViaL1 = X_VIA_L1_;
-  static constexpr bool kXInStage = kMT <= 2 && !kXViaL1;
+  // ahead, from L1 (the WARPS_N warps share them).  (Measured: prefetching
+  // the CTA's activations into L1 instead, to free these registers for 6
+  // weight stages, ran 10-20% slower at M = 1 and 8; docs/perf-notes.md.)
+  static constexpr bool kXInStage = kMT <= 2;
   static constexpr int kRedFloats = (kWarpsK - 1) * kWarpsN * kR * kMT * 4 * 32;
 
   static_assert(BM % 8 == 0 && BN % (16 * kWarpsN) == 0, "whole mma blocks per warp");
@@ -312,18 +310,6 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     for (int mt = 0; mt < T::kMT; ++mt)
 #pragma unroll
       for (int e = 0; e < 4; ++e) acc[r][mt][e] = 0.0f;
-
-  if constexpr (T::kXViaL1) {
-    // One prefetch per 128-byte line of x[m0 .. m0+BM)[k range of the split]
-    // (L1 keeps them: the weight loads bypass L1).
-    const int tokens = min(T::BM, p.M - wp.m0);
-    const int lines_per_token = (min(kb_end * T::BK, p.K) - kb_begin * T::BK) / 64;  // 64 bf16 per line
-    for (int e = threadIdx.x; e < tokens * lines_per_token; e += T::kThreads) {
-      const int token = wp.m0 + e / lines_per_token;
-      const int k = kb_begin * T::BK + 64 * (e % lines_per_token);
-      ptx::prefetch_l1(p.x + static_cast<size_t>(token) * p.K + k);
-    }
-  }
 
   // Register ring of STAGES k blocks: block i lives in stage i % STAGES, and
   // the unrolled inner loop keeps every stage index a compile-time constant.

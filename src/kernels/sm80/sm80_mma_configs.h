@@ -7,9 +7,7 @@
 //                  tile once into shared memory and warps read it with
 //                  ldmatrix (sm80_sdq_gemm.cuh); dec = decode: weights go
 //                  from DRAM straight to registers as the MMA's A operand,
-//                  tokens are the MMA's n8 side (sm80_dec_gemm.cuh); decl1 =
-//                  dec with the activations prefetched into L1 per CTA and
-//                  read at use instead of riding the register stages
+//                  tokens are the MMA's n8 side (sm80_dec_gemm.cuh)
 //   BM x BN x BK : CTA tile (M rows of activations, N output columns, K depth;
 //                  dec: BK is the 128-deep k block, the CTA spans its split)
 //   WARPS_M/N    : warp grid; a warp computes (BM/WARPS_M) x (BN/WARPS_N)
@@ -41,16 +39,15 @@
   X(rdq_m64n128k64s4, rdq, 64, 128, 64, 1, 4, 4, 2)          \
   X(sdq_m128n128k64s4, sdq, 128, 128, 64, 2, 4, 4, 2)        \
   X(dec_m8n16k128s3, dec, 8, 16, 128, 8, 1, 3, 2)            \
-  X(dec_m16n32k128s2, dec, 16, 32, 128, 4, 2, 2, 2)          \
-  X(decl1_m8n16k128s6, decl1, 8, 16, 128, 8, 1, 6, 2)
+  X(dec_m16n32k128s2, dec, 16, 32, 128, 4, 2, 2, 2)
 
 namespace w4a16::kernels {
 
-enum class Sm80Kind : int { rdq, sdq, dec, decl1 };
+enum class Sm80Kind : int { rdq, sdq, dec };
 
 // The decode kernels (sm80_dec_gemm.cuh): in-kernel split-K reduction, tile
 // counters in the workspace.
-constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec || kind == Sm80Kind::decl1; }
+constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec; }
 
 // Printable description of one configuration (also its derived sizes).
 struct Sm80MmaConfig {

@@ -27,11 +27,13 @@
 //
 // The dec rows are the decode path (issue #3), one per token bucket that
 // measured faster than the rdq/sdq tiles somewhere (bench/results/
-// 2026-11-25-h100-decode-*.log): M <= 8 (one n8 block) everywhere, M <= 16
+// 2026-11-25-h100-decode-exploration/, 2026-11-25-h100-471b9efded33-*):
+// M <= 8 (one n8 block) everywhere, M <= 16
 // where few 128-column tiles exist (N = 4096, K = 14336).  16-column CTAs of
 // 8 warps over K for M <= 8, so that even N = 4096 gives 256 CTAs; 3 k blocks
 // (3 KB) in flight per warp in registers, 2 CTAs per SM.  The 32- and 64-token
-// buckets measured 1.3-3x slower than rdq_m64n128k64s4 and are not built.
+// buckets measured 1.2-2.5x slower than rdq_m64n128k64s4 (run 1 there) and
+// are not built.
 #pragma once
 
 #define W4A16_SM80_MMA_CONFIGS(X)                            \

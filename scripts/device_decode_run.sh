@@ -15,7 +15,6 @@ report() {
     echo "== forced $c"; $B/tools/cli/w4a16 bench --quick --config $c --shapes $R,8x14336x4096,8x4096x14336
   done
 }
-export -f report 2>/dev/null || true
 export B R
 timeout 120 bash -c "$(declare -f report); report" > $OUT/decode-report.log 2>&1
 timeout 80 $B/tools/cli/w4a16 bench --quick --json $OUT/bench.json --csv $OUT/bench.csv > $OUT/bench.log 2>&1

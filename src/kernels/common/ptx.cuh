@@ -46,6 +46,30 @@ __device__ __forceinline__ uint32_t prmt(uint32_t a, uint32_t b, uint32_t select
   return d;
 }
 
+// 16-byte global loads, zero-filled when !valid: predicated in PTX, so the
+// zero fill costs no branch.  volatile: they keep program order with the
+// (volatile) mma, so a pipeline stage is refilled right after its registers
+// are consumed instead of being hoisted (which needs a second set of
+// registers, and spills).  The two differ only in the cache policy:
+//   ldg_stream_16: ld.global.nc.L1::no_allocate, for data read once (weights),
+//                  which must not push reused lines out of L1;
+//   ldg_cached_16: ld.global.nc through L1, for data several warps reread
+//                  (activations).
+#define W4A16_PTX_LDG16_ZFILL(name, load)                                                  \
+  __device__ __forceinline__ uint4 name(const void* ptr, bool valid) {                     \
+    uint4 v;                                                                               \
+    asm volatile(                                                                          \
+        "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"                                     \
+        " mov.b32 %0, 0; mov.b32 %1, 0; mov.b32 %2, 0; mov.b32 %3, 0;\n"                   \
+        " @p " load " {%0, %1, %2, %3}, [%4];\n}\n"                                       \
+        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)                                       \
+        : "l"(ptr), "r"(static_cast<int>(valid)));                                         \
+    return v;                                                                              \
+  }
+W4A16_PTX_LDG16_ZFILL(ldg_stream_16, "ld.global.nc.L1::no_allocate.v4.u32")
+W4A16_PTX_LDG16_ZFILL(ldg_cached_16, "ld.global.nc.v4.u32")
+#undef W4A16_PTX_LDG16_ZFILL
+
 // (a & b) ^ c in one LOP3 (the compiler emits an AND and a XOR when b and c
 // are both immediates, since a LOP3 encodes one immediate operand).
 __device__ __forceinline__ uint32_t and_xor(uint32_t a, uint32_t b, uint32_t c) {

@@ -1,5 +1,5 @@
-// Pieces shared by the sm80 kernel families (rdq and sdq): which output tile
-// and k range a CTA owns, and the epilogue.
+// Pieces shared by the sm80 kernel families: which output tile and k range a
+// CTA owns and the epilogue (rdq, sdq), accumulator zeroing (all).
 #pragma once
 
 #include <cuda_bf16.h>
@@ -40,14 +40,15 @@ __device__ __forceinline__ CtaWork cta_work(const GemmParams& p) {
   return w;
 }
 
-template <class T>
-__device__ __forceinline__ void zero_accumulators(float (&acc)[T::kMTiles][T::kNTiles][4]) {
+// Zeroes an accumulator array of any tile shape (A x B mma tiles of 4 floats).
+template <int A, int B>
+__device__ __forceinline__ void zero_accumulators(float (&acc)[A][B][4]) {
 #pragma unroll
-  for (int mt = 0; mt < T::kMTiles; ++mt)
+  for (int a = 0; a < A; ++a)
 #pragma unroll
-    for (int nt = 0; nt < T::kNTiles; ++nt)
+    for (int b = 0; b < B; ++b)
 #pragma unroll
-      for (int i = 0; i < 4; ++i) acc[mt][nt][i] = 0.0f;
+      for (int i = 0; i < 4; ++i) acc[a][b][i] = 0.0f;
 }
 
 template <class T>

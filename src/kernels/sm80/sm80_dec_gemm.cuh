@@ -56,6 +56,7 @@
 
 #include "kernels/common/gemm_params.h"
 #include "kernels/common/ptx.cuh"
+#include "kernels/sm80/sm80_common.cuh"
 
 namespace w4a16::kernels {
 
@@ -83,38 +84,6 @@ struct Sm80DecTile {
 
 namespace dec {
 
-// 16-byte global load, zero when !valid.  ld.global.nc.L1::no_allocate:
-// weights are read once, so keep them out of L1 (the activations and group
-// params that are reused live there).  Predicated in PTX so that the zero
-// fill costs no branch.  volatile: keeps program order with the (volatile)
-// mma, so a stage's loads are issued right after its registers are consumed
-// instead of being hoisted (which needs a second set of registers).
-__device__ __forceinline__ uint4 ldg_stream_16(const void* ptr, bool valid) {
-  uint4 v;
-  asm volatile(
-      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
-      " mov.b32 %0, 0; mov.b32 %1, 0; mov.b32 %2, 0; mov.b32 %3, 0;\n"
-      " @p ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
-      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-      : "l"(ptr), "r"(static_cast<int>(valid)));
-  return v;
-}
-
-// 16-byte read-only load through L1 (activations: reused by the CTA's
-// WARPS_N warps and, from L2, by every CTA), zero when !valid.  volatile for
-// the same reason (hoisting every activation load of a block costs 16
-// registers per token block and spills at M >= 32).
-__device__ __forceinline__ uint4 ldg_cached_16(const void* ptr, bool valid) {
-  uint4 v;
-  asm volatile(
-      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
-      " mov.b32 %0, 0; mov.b32 %1, 0; mov.b32 %2, 0; mov.b32 %3, 0;\n"
-      " @p ld.global.nc.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
-      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-      : "l"(ptr), "r"(static_cast<int>(valid)));
-  return v;
-}
-
 __device__ __forceinline__ uint32_t word_of(const uint4& v, int w) {
   return w == 0 ? v.x : w == 1 ? v.y : w == 2 ? v.z : v.w;
 }
@@ -140,7 +109,7 @@ __device__ __forceinline__ uint4 load_x(const GemmParams& p, const WarpPos& wp, 
   const int k = kb * T::BK + 32 * wp.t;
   const int token = wp.m0 + mt * 8 + wp.g;
   const bool v = active && k < p.K && token < p.M;
-  return ldg_cached_16(p.x + (v ? static_cast<size_t>(token) * p.K + k + 8 * w : 0), v);
+  return ptx::ldg_cached_16(p.x + (v ? static_cast<size_t>(token) * p.K + k + 8 * w : 0), v);
 }
 
 template <class T>
@@ -156,7 +125,7 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, co
     for (int h = 0; h < 2; ++h) {
       const int n = wp.n_warp + 16 * r + 2 * wp.g + h;
       const bool v = k_valid && n < p.N;
-      st.w[r][h] = ldg_stream_16(p.wq + (v ? n * row_bytes + k / 2 : 0), v);
+      st.w[r][h] = ptx::ldg_stream_16(p.wq + (v ? n * row_bytes + k / 2 : 0), v);
       const size_t idx = static_cast<size_t>(n) * p.groups_per_row + gi;
       const uint32_t scale = v ? __ldg(p.scales + idx) : 0u;
       const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + idx) : 0u;
@@ -304,12 +273,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   const int my_blocks = span > wk ? (span - wk + T::kWarpsK - 1) / T::kWarpsK : 0;
 
   float acc[T::kR][T::kMT][4];
-#pragma unroll
-  for (int r = 0; r < T::kR; ++r)
-#pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) acc[r][mt][e] = 0.0f;
+  zero_accumulators(acc);
 
   // Register ring of STAGES k blocks: block i lives in stage i % STAGES, and
   // the unrolled inner loop keeps every stage index a compile-time constant.

@@ -212,7 +212,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_mma_gemm_kern
   const int m0 = w.m0, n0 = w.n0, split = w.split, kt_begin = w.kt_begin, kt_end = w.kt_end;
 
   float acc[T::kMTiles][T::kNTiles][4];
-  zero_accumulators<T>(acc);
+  zero_accumulators(acc);
 
 #pragma unroll
   for (int s = 0; s < T::kStages - 1; ++s) {

@@ -189,7 +189,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_sdq_gemm_kern
   const CtaWork w = cta_work<T>(p);
 
   float acc[T::kMTiles][T::kNTiles][4];
-  zero_accumulators<T>(acc);
+  zero_accumulators(acc);
 
 #pragma unroll
   for (int s = 0; s < T::kStages - 1; ++s) {

@@ -82,7 +82,8 @@ void finish(const Problem& p, GemmPlan* plan) {
   const Sm80MmaConfig& c = config_of(plan->config);
   if (kernels::is_decode(c.kind)) {
     plan->counters_offset = (partials + 255) / 256 * 256;
-    // One arrival counter per (tile, column group of WARPS_N): see sm80_dec_gemm.cuh.
+    // Arrival counters, one per tile (sm80_dec_gemm.cuh indexes tile = z * tiles_n + x);
+    // WARPS_N per tile are reserved, more than the kernel touches.
     const size_t tiles = static_cast<size_t>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn);
     plan->workspace_bytes = plan->counters_offset + tiles * c.warps_n * sizeof(unsigned);
   }

@@ -297,14 +297,21 @@ __device__ __forceinline__ void store_partial_pair(const GemmParams& p, int spli
   }
 }
 
-struct CtaRange {
-  int tiles;        // tiles of this CTA
-  int kb_begin;     // first k block of the split
-  int span;         // k blocks of the split
-  int warp_blocks;  // k blocks of this warp per tile
-};
-
-__device__ __forceinline__ int tile_n0(int j, int bn) { return (blockIdx.x + j * gridDim.x) * bn; }
+// Calls f(token, n, v(token, n), v(token, n + 1)) for each pair of adjacent
+// outputs the lane holds.  Lane (g, t) has, per (r, mt): c0 = (col 2g, token
+// 2t), c1 = (2g, 2t+1), c2 = (2g+1, 2t), c3 = (2g+1, 2t+1).
+template <class T, class F>
+__device__ __forceinline__ void for_each_output_pair(const WarpPos& wp, const float (&acc)[T::kR][T::kMT][4], F&& f) {
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+    for (int mt = 0; mt < T::kMT; ++mt) {
+      const int n = wp.n_warp + 16 * r + 2 * wp.g;
+      const int token = wp.m0 + mt * 8 + 2 * wp.t;
+      f(token, n, acc[r][mt][0], acc[r][mt][2]);
+      f(token + 1, n, acc[r][mt][1], acc[r][mt][3]);
+    }
+}
 
 }  // namespace dec
 
@@ -380,34 +387,18 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     }
   }
 
-  // Lane (g, t) holds, per (r, mt): c0 = (col 2g, token 2t), c1 = (2g, 2t+1),
-  // c2 = (2g+1, 2t), c3 = (2g+1, 2t+1).
   if (p.split_k == 1) {
-    if (wk == 0) {
-#pragma unroll
-      for (int r = 0; r < T::kR; ++r)
-#pragma unroll
-        for (int mt = 0; mt < T::kMT; ++mt) {
-          const int n = wp.n_warp + 16 * r + 2 * wp.g;
-          const int token = wp.m0 + mt * 8 + 2 * wp.t;
-          dec::store_pair(p, token, n, acc[r][mt][0], acc[r][mt][2]);
-          dec::store_pair(p, token + 1, n, acc[r][mt][1], acc[r][mt][3]);
-        }
-    }
+    if (wk == 0)
+      dec::for_each_output_pair<T>(wp, acc, [&](int token, int n, float v0, float v1) {
+        dec::store_pair(p, token, n, v0, v1);
+      });
     return;
   }
 
-  if (wk == 0) {
-#pragma unroll
-    for (int r = 0; r < T::kR; ++r)
-#pragma unroll
-      for (int mt = 0; mt < T::kMT; ++mt) {
-        const int n = wp.n_warp + 16 * r + 2 * wp.g;
-        const int token = wp.m0 + mt * 8 + 2 * wp.t;
-        dec::store_partial_pair(p, split, token, n, acc[r][mt][0], acc[r][mt][2]);
-        dec::store_partial_pair(p, split, token + 1, n, acc[r][mt][1], acc[r][mt][3]);
-      }
-  }
+  if (wk == 0)
+    dec::for_each_output_pair<T>(wp, acc, [&](int token, int n, float v0, float v1) {
+      dec::store_partial_pair(p, split, token, n, v0, v1);
+    });
   // Publish the partial, then count arrivals (threadFenceReduction pattern).
   __threadfence();
   __syncthreads();

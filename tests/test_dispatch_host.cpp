@@ -7,13 +7,17 @@
 
 #include "dispatch/dispatch.h"
 #include "kernels/sm80/sm80_mma_configs.h"
+#include "kernels/sm90/sm90_mixed_gemm.h"
 
 namespace {
 
+using w4a16::dispatch::describe;
 using w4a16::dispatch::Device;
 using w4a16::dispatch::GemmPlan;
+using w4a16::dispatch::plan_forced;
 using w4a16::dispatch::plan_gemm;
 using w4a16::dispatch::Problem;
+using w4a16::dispatch::sm90_reject_reason;
 using w4a16::kernels::kSm80MmaConfigs;
 using w4a16::kernels::Sm80MmaConfigId;
 
@@ -189,3 +193,41 @@ TEST(Dispatch, DeterministicPlan) {
 }
 
 }  // namespace
+
+// The Hopper CUTLASS configurations are forced-only until a sweep fits them
+// into plan_gemm (TODO(#4)); what they refuse is decided on the host.
+TEST(Dispatch, Sm90ForcedConfigurationsSayWhyTheyCannotRun) {
+  using w4a16::kernels::kSm90MixedConfigs;
+  const auto& c = kSm90MixedConfigs[0];
+  const bool built = w4a16::kernels::sm90_mixed_available();
+  EXPECT_EQ(sm90_reject_reason(Problem{256, 4096, 4096, 128, true}, kH100, c, true), "");
+  EXPECT_EQ(sm90_reject_reason(Problem{256, 4096, 4096, 4096, false}, kH100, c, true), "");
+  EXPECT_NE(sm90_reject_reason(Problem{256, 4096, 4096, 32, true}, kH100, c, true).find("group size 32"),
+            std::string::npos);
+  EXPECT_NE(sm90_reject_reason(Problem{256, 4100, 4096, 128, true}, kH100, c, true).find("multiple of 8"),
+            std::string::npos);
+  EXPECT_NE(sm90_reject_reason(Problem{256, 4096, 4096, 128, true}, kOrin, c, true).find("sm_90"),
+            std::string::npos);
+  EXPECT_NE(sm90_reject_reason(Problem{256, 4096, 4096, 128, true}, kH100, c, false).find("no sm_90a"),
+            std::string::npos);
+
+  GemmPlan plan{};
+  std::string error;
+  const Problem p{256, 4096, 4096, 128, true};
+  if (built) {
+    ASSERT_TRUE(plan_forced(p, kH100, c.name, &plan, &error)) << error;
+    EXPECT_TRUE(plan.sm90);
+    EXPECT_EQ(plan.split_k, 1);
+    // Transposed scales and zeros, [K/g, N] bf16 each, 256-byte aligned.
+    EXPECT_EQ(plan.scales_t_offset, 0u);
+    EXPECT_EQ(plan.zeros_t_offset, 32u * 4096 * 2);
+    EXPECT_EQ(plan.workspace_bytes, 2u * 32 * 4096 * 2);
+    EXPECT_NE(describe(plan, p).find("CUTLASS sm90"), std::string::npos) << describe(plan, p);
+  } else {
+    EXPECT_FALSE(plan_forced(p, kH100, c.name, &plan, &error));
+    EXPECT_NE(error.find("no sm_90a"), std::string::npos) << error;
+  }
+  EXPECT_FALSE(plan_forced(Problem{256, 4096, 4096, 32, true}, kH100, c.name, &plan, &error));
+  std::string spec = std::string(c.name) + ":2";
+  EXPECT_FALSE(plan_forced(p, kH100, spec.c_str(), &plan, &error));
+}

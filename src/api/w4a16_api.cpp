@@ -13,6 +13,7 @@
 #include "core/validate.h"
 #include "dispatch/dispatch.h"
 #include "kernels/sm80/sm80_mma_gemm.h"
+#include "kernels/sm90/sm90_mixed_gemm.h"
 #include "quant/quantize.h"
 #include "w4a16/w4a16.h"
 
@@ -125,6 +126,32 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
         check_no_overlap(fn, workspace, plan.workspace_bytes, "workspace", y, y_bytes, "output"));
     W4A16_RETURN_IF_ERROR(check_no_overlap(fn, workspace, plan.workspace_bytes, "workspace", x,
                                            bytes2(M, K, kBf16), "activation"));
+  }
+
+  if (plan.sm90) {
+    // Hopper CUTLASS path: group params transposed into the workspace, then
+    // the GEMM (two kernels on `stream`, nothing allocated, no host sync).
+    char* ws = static_cast<char*>(workspace);
+    void* scales_t = ws + plan.scales_t_offset;
+    void* zeros_t = ws + plan.zeros_t_offset;
+    cudaError_t err = kernels::transpose_group_params(scales, zeros, scales_t, zeros_t, N, K / group_size, stream);
+    if (err != cudaSuccess) return fail_cuda(err, fn);
+    kernels::Sm90MixedParams sp{};
+    sp.x = x;
+    sp.wq = wq;
+    sp.scales_t = scales_t;
+    sp.zeros_t = zeros_t;
+    sp.y = y;
+    sp.M = M;
+    sp.N = N;
+    sp.K = K;
+    sp.group_size = group_size;
+    sp.alpha = alpha;
+    sp.beta = beta;
+    sp.sm_count = dev.sm_count;
+    err = kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
+    if (err != cudaSuccess) return fail_cuda(err, fn);
+    return W4A16_STATUS_SUCCESS;
   }
 
   kernels::GemmParams params{};

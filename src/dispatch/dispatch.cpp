@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "kernels/sm90/sm90_mixed_gemm.h"
+
 namespace w4a16::dispatch {
 namespace {
 
@@ -88,7 +90,38 @@ void finish(const Problem& p, GemmPlan* plan) {
   }
 }
 
+// The Hopper path keeps the transposed scales and zeros in the workspace,
+// each 256-byte aligned (TMA wants 16).
+void finish_sm90(const Problem& p, GemmPlan* plan) {
+  const size_t bytes = static_cast<size_t>(p.K / p.group_size) * p.N * 2;
+  plan->split_k = 1;
+  plan->counters_offset = 0;
+  plan->scales_t_offset = 0;
+  plan->zeros_t_offset = (bytes + 255) / 256 * 256;
+  plan->workspace_bytes = plan->zeros_t_offset + bytes;
+}
+
 }  // namespace
+
+std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels::Sm90MixedConfig& c,
+                               bool sm90_built) {
+  char buf[200];
+  if (!sm90_built) return "this build has no sm_90a kernels (90a not in W4A16_CUDA_ARCHS)";
+  if (d.arch != 90) {
+    std::snprintf(buf, sizeof buf, "needs sm_90 (Hopper), the device is sm_%d", d.arch);
+    return buf;
+  }
+  if (p.N % 8 != 0) {
+    std::snprintf(buf, sizeof buf, "N = %d is not a multiple of 8 (TMA rows of scales and output)", p.N);
+    return buf;
+  }
+  if (p.group_size != p.K && p.group_size % c.tile_k != 0) {
+    std::snprintf(buf, sizeof buf, "group size %d is neither K nor a multiple of the tile's K = %d", p.group_size,
+                  c.tile_k);
+    return buf;
+  }
+  return "";
+}
 
 GemmPlan plan_gemm(const Problem& p, const Device& d) {
   GemmPlan plan{};
@@ -162,11 +195,37 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
       return true;
     }
   }
+  for (int i = 0; i < static_cast<int>(kernels::Sm90MixedConfigId::kCount); ++i) {
+    const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[i];
+    if (name != c.name) continue;
+    if (split > 1) {
+      *error = "W4A16_FORCE_CONFIG: " + name + " has no split-K";
+      return false;
+    }
+    const std::string why = sm90_reject_reason(p, d, c, kernels::sm90_mixed_available());
+    if (!why.empty()) {
+      *error = "W4A16_FORCE_CONFIG: " + name + " cannot run this problem: " + why;
+      return false;
+    }
+    plan->sm90 = true;
+    plan->sm90_config = static_cast<kernels::Sm90MixedConfigId>(i);
+    plan->reason = "forced by W4A16_FORCE_CONFIG";
+    finish_sm90(p, plan);
+    return true;
+  }
   *error = "W4A16_FORCE_CONFIG: no configuration named '" + name + "'";
   return false;
 }
 
 std::string describe(const GemmPlan& plan, const Problem& p) {
+  if (plan.sm90) {
+    const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)];
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s (CUTLASS sm90 %s, tile NxMxK=%dx%dx%d, transposed group params): ", c.name,
+                  c.schedule == kernels::Sm90Schedule::coop ? "cooperative" : "ping-pong", c.tile_n, c.tile_m,
+                  c.tile_k);
+    return std::string(buf) + plan.reason;
+  }
   const Sm80MmaConfig& c = config_of(plan.config);
   const long long grid = static_cast<long long>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn) * plan.split_k;
   char buf[256];

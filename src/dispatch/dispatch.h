@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kernels/sm80/sm80_mma_configs.h"
+#include "kernels/sm90/sm90_mixed_configs.h"
 
 namespace w4a16::dispatch {
 
@@ -26,7 +27,18 @@ struct GemmPlan {
   size_t workspace_bytes;  // split_k > 1: split_k * M * N fp32 partials (+ dec: tile counters)
   size_t counters_offset;  // dec with split_k > 1: byte offset of the tile counters in the workspace
   std::string reason;      // why this configuration and split
+  // The Hopper CUTLASS path (issue #4) instead of config: its mainloop reads
+  // the group params transposed, [K/g, N], from the workspace.
+  bool sm90 = false;
+  kernels::Sm90MixedConfigId sm90_config = kernels::Sm90MixedConfigId::kCount;
+  size_t scales_t_offset = 0;  // sm90: byte offsets of the transposed scales and zeros in the workspace
+  size_t zeros_t_offset = 0;
 };
+
+// Why configuration `c` of the Hopper path cannot run problem `p` on `d`
+// (empty when it can): arch, build, N % 8, group size vs the tile's K.
+std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels::Sm90MixedConfig& c,
+                               bool sm90_built);
 
 GemmPlan plan_gemm(const Problem& problem, const Device& device);
 

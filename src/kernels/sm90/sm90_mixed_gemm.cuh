@@ -1,0 +1,129 @@
+// Hopper W4A16 GEMM: one CUTLASS 3.x kernel type per configuration of
+// sm90_mixed_configs.h (docs/cutlass-mixed-input.md has every fact used here,
+// with the CUTLASS 4.2 file and line it comes from).
+//
+// The problem is computed transposed, D'[N, M] = W[N, K] * X^T, so that the
+// narrow int4 weights are the WGMMA's register-sourced A operand (converted to
+// bf16 in registers, then s*q + z per group) and the tokens are the WGMMA's N,
+// which lets small token tiles serve mid-size M:
+//   * W: our canonical [N, K/2] bytes are a RowMajor (K-major) cutlass::int4b_t
+//     matrix as they are (two's complement, element 0 in the low nibble).
+//   * X: [M, K] row-major == a ColumnMajor (K x M) B operand.
+//   * Y: [M, N] row-major == D' ColumnMajor [N, M]; C = D = Y gives beta * Y.
+//   * Scales and zeros: CUTLASS reads them N-contiguous, [K/g, N]; the caller
+//     transposes ours ([N, K/g]) into the workspace first.
+// Dequantization: ConvertAndScaleWithZero writes `q * s + z` with bf16
+// operators; ptxas contracts them into one HFMA2.BF16 (one rounding), which is
+// what makes the weights bit-identical to our bf16_rn(s*q + z).  That is a
+// compiler decision, not a CUTLASS guarantee: tests/sass_checks (TODO(#4))
+// must assert HFMA2.BF16 and no HMUL2.BF16 in every instance.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "cute/tensor.hpp"
+#include "cutlass/cutlass.h"
+#include "cutlass/epilogue/collective/collective_builder.hpp"
+#include "cutlass/gemm/collective/collective_builder.hpp"
+#include "cutlass/gemm/device/gemm_universal_adapter.h"
+#include "cutlass/gemm/kernel/gemm_universal.hpp"
+#include "cutlass/util/packed_stride.hpp"
+#include "kernels/sm90/sm90_mixed_gemm.h"
+
+namespace w4a16::kernels::sm90 {
+
+template <Sm90Schedule S>
+struct ScheduleOf;
+template <>
+struct ScheduleOf<Sm90Schedule::coop> {
+  using Kernel = cutlass::gemm::KernelTmaWarpSpecializedCooperative;
+  using Epilogue = cutlass::epilogue::TmaWarpSpecializedCooperative;
+};
+template <>
+struct ScheduleOf<Sm90Schedule::pp> {
+  using Kernel = cutlass::gemm::KernelTmaWarpSpecializedPingpong;
+  using Epilogue = cutlass::epilogue::TmaWarpSpecialized;
+};
+
+template <Sm90MixedConfigId Id>
+struct MixedGemm {
+  static constexpr Sm90MixedConfig kConfig = kSm90MixedConfigs[static_cast<int>(Id)];
+  using ElementW = cutlass::int4b_t;
+  using ElementScale = cutlass::bfloat16_t;
+  using ElementZero = cutlass::bfloat16_t;
+  using ElementX = cutlass::bfloat16_t;
+  using ElementY = cutlass::bfloat16_t;
+  using LayoutW = cutlass::layout::RowMajor;      // [N, K], K contiguous
+  using LayoutX = cutlass::layout::ColumnMajor;   // (K x M) == X[M, K] row-major
+  using LayoutY = cutlass::layout::ColumnMajor;   // D'[N, M] == Y[M, N] row-major
+  static constexpr int kAlignW = 32;              // 16 B of int4
+  static constexpr int kAlignX = 8;               // 16 B of bf16
+  static constexpr int kAlignY = 8;
+  using TileShape = cute::Shape<cute::Int<kConfig.tile_n>, cute::Int<kConfig.tile_m>, cute::Int<kConfig.tile_k>>;
+  using ClusterShape = cute::Shape<cute::_1, cute::_1, cute::_1>;
+  using Schedule = ScheduleOf<kConfig.schedule>;
+
+  using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
+      cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, TileShape, ClusterShape,
+      cutlass::epilogue::collective::EpilogueTileAuto, float, float, ElementY, LayoutY, kAlignY, ElementY, LayoutY,
+      kAlignY, typename Schedule::Epilogue>::CollectiveOp;
+  using CollectiveMainloop = typename cutlass::gemm::collective::CollectiveBuilder<
+      cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, cute::tuple<ElementW, ElementScale, ElementZero>, LayoutW,
+      kAlignW, ElementX, LayoutX, kAlignX, float, TileShape, ClusterShape,
+      cutlass::gemm::collective::StageCountAutoCarveout<static_cast<int>(
+          sizeof(typename CollectiveEpilogue::SharedStorage))>,
+      typename Schedule::Kernel>::CollectiveOp;
+  using Kernel =
+      cutlass::gemm::kernel::GemmUniversal<cute::Shape<int, int, int, int>, CollectiveMainloop, CollectiveEpilogue>;
+  using Gemm = cutlass::gemm::device::GemmUniversalAdapter<Kernel>;
+
+  static typename Gemm::Arguments arguments(const Sm90MixedParams& p) {
+    using StrideW = typename Kernel::StrideA;
+    using StrideX = typename Kernel::StrideB;
+    using StrideC = typename Kernel::StrideC;
+    using StrideD = typename Kernel::StrideD;
+    using StrideS = typename CollectiveMainloop::StrideScale;
+    const int L = 1;
+    const int scale_k = (p.K + p.group_size - 1) / p.group_size;
+    typename Gemm::Arguments args{
+        cutlass::gemm::GemmUniversalMode::kGemm,
+        {p.N, p.M, p.K, L},
+        {static_cast<const ElementW*>(p.wq), cutlass::make_cute_packed_stride(StrideW{}, cute::make_shape(p.N, p.K, L)),
+         static_cast<const ElementX*>(p.x), cutlass::make_cute_packed_stride(StrideX{}, cute::make_shape(p.M, p.K, L)),
+         static_cast<const ElementScale*>(p.scales_t),
+         cutlass::make_cute_packed_stride(StrideS{}, cute::make_shape(p.N, scale_k, L)), p.group_size,
+         static_cast<const ElementZero*>(p.zeros_t)},
+        {{p.alpha, p.beta},
+         static_cast<const ElementY*>(p.y),
+         cutlass::make_cute_packed_stride(StrideC{}, cute::make_shape(p.N, p.M, L)),
+         static_cast<ElementY*>(p.y),
+         cutlass::make_cute_packed_stride(StrideD{}, cute::make_shape(p.N, p.M, L))}};
+    args.hw_info.sm_count = p.sm_count;
+    return args;
+  }
+
+  // No workspace (the default persistent tile scheduler needs none), no
+  // allocation, no synchronization: initialize() encodes the TMA descriptors
+  // on the host and sets the kernel's shared-memory limit, run() launches.
+  static cudaError_t run(const Sm90MixedParams& p, cudaStream_t stream) {
+    Gemm gemm;
+    const typename Gemm::Arguments args = arguments(p);
+    if (gemm.can_implement(args) != cutlass::Status::kSuccess) return cudaErrorInvalidValue;
+    if (Gemm::get_workspace_size(args) != 0) return cudaErrorInvalidValue;
+    if (gemm.initialize(args, nullptr, stream) != cutlass::Status::kSuccess) return cudaErrorLaunchFailure;
+    if (gemm.run(stream) != cutlass::Status::kSuccess) {
+      const cudaError_t err = cudaGetLastError();
+      return err != cudaSuccess ? err : cudaErrorLaunchFailure;
+    }
+    return cudaSuccess;
+  }
+};
+
+}  // namespace w4a16::kernels::sm90
+
+#define W4A16_SM90_MIXED_INSTANCE(name)                                                   \
+  namespace w4a16::kernels {                                                              \
+  cudaError_t sm90_mixed_gemm_##name(const Sm90MixedParams& p, cudaStream_t stream) {     \
+    return sm90::MixedGemm<Sm90MixedConfigId::name>::run(p, stream);                      \
+  }                                                                                       \
+  }

@@ -2,9 +2,14 @@
 // device, the split-K rules, and the invariants of every listed configuration.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "dispatch/autotune_cache.h"
 #include "dispatch/dispatch.h"
 #include "kernels/sm80/sm80_mma_configs.h"
 #include "kernels/sm90/sm90_mixed_gemm.h"
@@ -230,4 +235,126 @@ TEST(Dispatch, Sm90ForcedConfigurationsSayWhyTheyCannotRun) {
   EXPECT_FALSE(plan_forced(Problem{256, 4096, 4096, 32, true}, kH100, c.name, &plan, &error));
   std::string spec = std::string(c.name) + ":2";
   EXPECT_FALSE(plan_forced(p, kH100, spec.c_str(), &plan, &error));
+}
+
+// ---- autotune: the persisted table and the candidate list ------------------
+
+namespace autotune_test {
+
+using w4a16::dispatch::AutotuneCache;
+using w4a16::dispatch::TuneChoice;
+using w4a16::dispatch::TuneFingerprint;
+using w4a16::dispatch::TuneKey;
+
+TuneFingerprint h100_fingerprint() {
+  TuneFingerprint fp;
+  fp.library = "0.1.0";
+  fp.gpu = "NVIDIA H100 80GB HBM3";
+  fp.arch = 90;
+  fp.sm_count = 132;
+  return fp;
+}
+
+std::string temp_path(const char* name) {
+  return (testing::TempDir() + "/w4a16_" + name + "_" + std::to_string(::getpid()) + ".txt");
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+}
+
+const char* kHeader = "w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n";
+
+}  // namespace autotune_test
+
+TEST(Autotune, SavedTableLoadsBack) {
+  using namespace autotune_test;
+  const std::string path = temp_path("roundtrip");
+  AutotuneCache cache;
+  cache.put(TuneKey{1, 4096, 4096, 128, true}, TuneChoice{"dec_m8n16k128s3:1", 6.875});
+  cache.put(TuneKey{256, 14336, 4096, 64, false}, TuneChoice{"sm90_coop_n128m64k64", 41.5});
+  std::string error;
+  ASSERT_TRUE(cache.save(path, h100_fingerprint(), &error)) << error;
+  AutotuneCache loaded;
+  std::string warning;
+  ASSERT_TRUE(loaded.load(path, h100_fingerprint(), &warning)) << warning;
+  EXPECT_EQ(loaded.size(), 2u);
+  const TuneChoice* c = loaded.find(TuneKey{256, 14336, 4096, 64, false});
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->spec, "sm90_coop_n128m64k64");
+  EXPECT_NEAR(c->time_us, 41.5, 1e-3);
+  EXPECT_EQ(loaded.find(TuneKey{256, 14336, 4096, 64, true}), nullptr);  // zeros are part of the key
+  std::remove(path.c_str());
+}
+
+TEST(Autotune, MissingFileIsSilentStaleAndCorruptFilesWarnAndLoadNothing) {
+  using namespace autotune_test;
+  AutotuneCache cache;
+  std::string warning;
+  EXPECT_FALSE(cache.load(temp_path("missing"), h100_fingerprint(), &warning));
+  EXPECT_EQ(warning, "");
+
+  const std::string path = temp_path("bad");
+  struct Case {
+    std::string text, expect;
+  };
+  const Case cases[] = {
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 6.9\n", ""},  // good
+      {"w4a16-autotune 1\nlibrary 0.0.9\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n", "stale"},
+      {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H200\narch 90 sm_count 132\n", "stale"},
+      {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 114\n", "stale"},
+      {"garbage\n", "not an autotune header"},
+      {"w4a16-autotune 1\nlibrary 0.1.0\n", "truncated"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1\n", "line 5"},
+      {std::string(kHeader) + "1 4096 4096 128 2 dec_m8n16k128s3:1 6.9\n", "impossible problem"},
+      {std::string(kHeader) + "1 4096 4096 128 1 ../../etc/passwd 6.9\n", "invalid configuration spec"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 -3\n", "impossible time"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 6.9 extra\n", "does not parse"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    write_file(path, c.text);
+    cache.put(TuneKey{7, 7, 7, 7, false}, TuneChoice{"x", 1.0});
+    const bool ok = cache.load(path, h100_fingerprint(), &warning);
+    if (c.expect.empty()) {
+      EXPECT_TRUE(ok) << warning;
+      EXPECT_EQ(cache.size(), 1u);
+    } else {
+      EXPECT_FALSE(ok);
+      EXPECT_NE(warning.find(c.expect), std::string::npos) << warning;
+      EXPECT_EQ(cache.size(), 0u) << "a rejected file must leave nothing behind";
+    }
+  }
+  std::remove(path.c_str());
+}
+
+TEST(Autotune, CandidatesListEveryRunnableConfigurationAndSayWhyOthersAreNot) {
+  using w4a16::dispatch::candidates;
+  std::vector<std::string> rejected;
+  // M = 1: every sm80 configuration, decode ones included.
+  auto c1 = candidates(Problem{1, 4096, 4096, 128, true}, kH100, &rejected);
+  std::set<std::string> names1;
+  for (const auto& c : c1) names1.insert(c.spec.substr(0, c.spec.find(':')));
+  for (const auto& c : kSm80MmaConfigs) EXPECT_EQ(names1.count(c.name), 1u) << c.name;
+  // M = 256: no decode kernels, each rejection named with its reason.
+  rejected.clear();
+  auto c256 = candidates(Problem{256, 4096, 4096, 32, true}, kH100, &rejected);
+  for (const auto& c : c256) EXPECT_EQ(c.spec.find("dec_"), std::string::npos) << c.spec;
+  bool dec_reason = false, sm90_reason = false;
+  for (const auto& r : rejected) {
+    dec_reason |= r.find("dec_m8n16k128s3: decode kernel, M > 64") != std::string::npos;
+    sm90_reason |= r.find("sm90_") == 0;
+  }
+  EXPECT_TRUE(dec_reason);
+  EXPECT_TRUE(sm90_reason);  // g = 32 (or no sm_90a in this build)
+  // Every candidate's spec is accepted back by plan_forced with the same plan.
+  for (const auto& c : c256) {
+    GemmPlan p{};
+    std::string error;
+    ASSERT_TRUE(plan_forced(Problem{256, 4096, 4096, 32, true}, kH100, c.spec.c_str(), &p, &error)) << error;
+    EXPECT_EQ(p.workspace_bytes, c.plan.workspace_bytes) << c.spec;
+  }
 }

@@ -3,6 +3,7 @@
 // graph capture; multi-threaded use; the M == 0 no-op.  Every case prints its
 // seed; W4A16_SEED=<seed> reruns a case with the same data.  Skips without a GPU.
 #include <cuda_runtime_api.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -235,6 +236,35 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
                       cublas());
     run_exact_cases({make_case(tm + 3, 264, 2112, 64, true), make_case(2, 136, 4096, 4096, false, 2.0f, 1.0f)});
   }
+}
+
+// Autotune mode: the first call per problem times the candidates and writes
+// the table; results stay within the fp64 / cuBLAS checks whichever wins; a
+// second call (same process) reuses the table; a beta != 0 call does not tune.
+TEST_F(GemmGpu, AutotuneChoosesACheckedConfigurationAndPersistsIt) {
+  const std::string path = testing::TempDir() + "/w4a16_autotune_gpu_" + std::to_string(::getpid()) + ".txt";
+  std::remove(path.c_str());
+  struct EnvGuard {
+    ~EnvGuard() {
+      unsetenv("W4A16_AUTOTUNE");
+      unsetenv("W4A16_AUTOTUNE_FILE");
+    }
+  } guard;
+  ASSERT_EQ(setenv("W4A16_AUTOTUNE", "1", 1), 0);
+  ASSERT_EQ(setenv("W4A16_AUTOTUNE_FILE", path.c_str(), 1), 0);
+  const std::vector<GemmCase> cases = {make_case(1, 4096, 4096, 128, true), make_case(256, 4096, 4096, 128, true),
+                                       make_case(96, 1032, 2080, 32, false)};
+  run_checked_cases(cases, cublas());
+  run_checked_cases(cases, cublas());  // from the table this time
+  run_checked_cases({make_case(33, 4096, 4096, 128, true, 1.0f, 0.5f)}, cublas());  // beta != 0: heuristic
+  FILE* f = std::fopen(path.c_str(), "r");
+  ASSERT_NE(f, nullptr) << "autotune wrote no file at " << path;
+  char line[256];
+  int lines = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) ++lines;
+  std::fclose(f);
+  EXPECT_EQ(lines, 4 + 3) << "header + one entry per tuned problem (none for beta != 0)";
+  std::remove(path.c_str());
 }
 
 TEST_F(GemmGpu, ExactEveryBatchSize) {

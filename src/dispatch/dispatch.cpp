@@ -217,6 +217,46 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
   return false;
 }
 
+std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector<std::string>* rejected) {
+  // The decode kernels time M / 8 token blocks one after another on the
+  // weights: past M = 64 they are never the fastest (measured 1.2-2.5x slower
+  // than rdq_m64 already at M = 32..64, docs/perf-notes.md), so not timed.
+  constexpr int kMaxDecodeM = 64;
+  std::vector<Candidate> out;
+  for (int i = 0; i < static_cast<int>(Sm80MmaConfigId::kCount); ++i) {
+    const Sm80MmaConfig& c = kSm80MmaConfigs[i];
+    if (kernels::is_decode(c.kind) && p.M > kMaxDecodeM) {
+      rejected->push_back(std::string(c.name) + ": decode kernel, M > 64");
+      continue;
+    }
+    Candidate cand;
+    std::string error;
+    if (!plan_forced(p, d, c.name, &cand.plan, &error)) {
+      rejected->push_back(std::string(c.name) + ": " + error);
+      continue;
+    }
+    cand.spec = std::string(c.name) + ":" + std::to_string(cand.plan.split_k);
+    out.push_back(std::move(cand));
+  }
+  for (int i = 0; i < static_cast<int>(kernels::Sm90MixedConfigId::kCount); ++i) {
+    const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[i];
+    const std::string why = sm90_reject_reason(p, d, c, kernels::sm90_mixed_available());
+    if (!why.empty()) {
+      rejected->push_back(std::string(c.name) + ": " + why);
+      continue;
+    }
+    Candidate cand;
+    std::string error;
+    if (!plan_forced(p, d, c.name, &cand.plan, &error)) {
+      rejected->push_back(std::string(c.name) + ": " + error);
+      continue;
+    }
+    cand.spec = c.name;
+    out.push_back(std::move(cand));
+  }
+  return out;
+}
+
 std::string describe(const GemmPlan& plan, const Problem& p) {
   if (plan.sm90) {
     const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)];

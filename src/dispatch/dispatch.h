@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "kernels/sm80/sm80_mma_configs.h"
 #include "kernels/sm90/sm90_mixed_configs.h"
@@ -48,6 +49,16 @@ GemmPlan plan_gemm(const Problem& problem, const Device& device);
 // invalid split; the split defaults to the heuristic's for that config.
 bool plan_forced(const Problem& problem, const Device& device, const char* spec, GemmPlan* plan,
                  std::string* error);
+
+// The autotune candidates: every configuration of this build that can run
+// `p` on `d`, each with the split-K its heuristic would use (spec is what
+// W4A16_FORCE_CONFIG takes: "name:split").  *rejected gets "name: why" for
+// the others (decode kernels beyond M = 64, Hopper limits, ...).
+struct Candidate {
+  std::string spec;
+  GemmPlan plan;
+};
+std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector<std::string>* rejected);
 
 // "sm80_rdq_m16n128k128s6 (BMxBNxBK=16x128x128, 4 warps, 6 stages) split_k=8 grid=256: <reason>"
 std::string describe(const GemmPlan& plan, const Problem& problem);

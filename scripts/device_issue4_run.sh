@@ -10,10 +10,10 @@ S=64x4096x4096,128x4096x4096,256x4096x4096,1024x4096x4096,4096x4096x4096
 S=$S,128x14336x4096,256x14336x4096,1024x14336x4096,128x4096x14336,256x4096x14336,1024x4096x14336,4096x5120x8192
 rows() { grep -E "^ +[0-9]"; }
 timeout 120 $B/tests/test_gemm_gpu --gtest_brief=1 --gtest_filter='*Sm90*:*Autotune*' > $OUT/gtest-sm90.log 2>&1; echo "rc=$?" >> $OUT/gtest-sm90.log
-bash scripts/check_sm90_sass.sh $B/src/libw4a16.a 3 > $OUT/sass.log 2>&1; echo "rc=$?" >> $OUT/sass.log
+bash scripts/check_sm90_sass.sh $B/src/libw4a16.a 5 > $OUT/sass.log 2>&1; echo "rc=$?" >> $OUT/sass.log
 sweep() {
   echo "== dispatched"; $B/tools/cli/w4a16 bench --quick --shapes $S | rows
-  for c in sm90_coop_n128m128k64 sm90_coop_n128m64k64 sm90_pp_n64m128k64; do
+  for c in sm90_coop_n128m128k64 sm90_coop_n128m64k64 sm90_pp_n64m128k64 sm90_coop_n128m128k64_sk sm90_coop_n128m128k64_c2; do
     echo "== forced $c"; $B/tools/cli/w4a16 bench --quick --config $c --shapes $S | rows
   done
 }

@@ -232,6 +232,18 @@ TEST(Dispatch, Sm90ForcedConfigurationsSayWhyTheyCannotRun) {
     EXPECT_FALSE(plan_forced(p, kH100, c.name, &plan, &error));
     EXPECT_NE(error.find("no sm_90a"), std::string::npos) << error;
   }
+  if (built) {
+    // Stream-K: CUTLASS's own workspace after the transposed group params
+    // (its size is host arithmetic: here 14336 x 4096 at M = 4096 on 132 SMs).
+    const Problem big{4096, 14336, 4096, 128, true};
+    ASSERT_TRUE(plan_forced(big, kH100, "sm90_coop_n128m128k64_sk", &plan, &error)) << error;
+    EXPECT_GT(plan.cutlass_ws_bytes, 0u);
+    EXPECT_EQ(plan.cutlass_ws_offset % 256, 0u);
+    EXPECT_GE(plan.cutlass_ws_offset, 2u * 32 * 14336 * 2);
+    EXPECT_EQ(plan.workspace_bytes, plan.cutlass_ws_offset + plan.cutlass_ws_bytes);
+    ASSERT_TRUE(plan_forced(big, kH100, "sm90_coop_n128m128k64", &plan, &error)) << error;
+    EXPECT_EQ(plan.cutlass_ws_bytes, 0u);
+  }
   EXPECT_FALSE(plan_forced(Problem{256, 4096, 4096, 32, true}, kH100, c.name, &plan, &error));
   std::string spec = std::string(c.name) + ":2";
   EXPECT_FALSE(plan_forced(p, kH100, spec.c_str(), &plan, &error));

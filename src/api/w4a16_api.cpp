@@ -94,6 +94,8 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.alpha = a.alpha;
     sp.beta = a.beta;
     sp.sm_count = dev.sm_count;
+    sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
+    sp.workspace_bytes = plan.cutlass_ws_bytes;
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
   }
 

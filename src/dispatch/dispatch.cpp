@@ -92,13 +92,24 @@ void finish(const Problem& p, GemmPlan* plan) {
 
 // The Hopper path keeps the transposed scales and zeros in the workspace,
 // each 256-byte aligned (TMA wants 16).
-void finish_sm90(const Problem& p, GemmPlan* plan) {
+// Workspace: [transposed scales][transposed zeros][CUTLASS's own, stream-K only].
+void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
+  const auto align = [](size_t b) { return (b + 255) / 256 * 256; };
   const size_t bytes = static_cast<size_t>(p.K / p.group_size) * p.N * 2;
   plan->split_k = 1;
   plan->counters_offset = 0;
   plan->scales_t_offset = 0;
-  plan->zeros_t_offset = (bytes + 255) / 256 * 256;
-  plan->workspace_bytes = plan->zeros_t_offset + bytes;
+  plan->zeros_t_offset = align(bytes);
+  plan->cutlass_ws_offset = plan->zeros_t_offset + align(bytes);
+  kernels::Sm90MixedParams sp{};
+  sp.M = p.M;
+  sp.N = p.N;
+  sp.K = p.K;
+  sp.group_size = p.group_size;
+  sp.sm_count = d.sm_count;
+  plan->cutlass_ws_bytes = kernels::sm90_mixed_workspace_size(plan->sm90_config, sp);
+  plan->workspace_bytes = plan->cutlass_ws_bytes > 0 ? plan->cutlass_ws_offset + plan->cutlass_ws_bytes
+                                                     : plan->zeros_t_offset + bytes;
 }
 
 }  // namespace
@@ -210,7 +221,7 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
     plan->sm90 = true;
     plan->sm90_config = static_cast<kernels::Sm90MixedConfigId>(i);
     plan->reason = "forced by W4A16_FORCE_CONFIG";
-    finish_sm90(p, plan);
+    finish_sm90(p, d, plan);
     return true;
   }
   *error = "W4A16_FORCE_CONFIG: no configuration named '" + name + "'";

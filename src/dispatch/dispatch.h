@@ -34,6 +34,8 @@ struct GemmPlan {
   kernels::Sm90MixedConfigId sm90_config = kernels::Sm90MixedConfigId::kCount;
   size_t scales_t_offset = 0;  // sm90: byte offsets of the transposed scales and zeros in the workspace
   size_t zeros_t_offset = 0;
+  size_t cutlass_ws_offset = 0;  // sm90 stream-K: CUTLASS's own workspace (partials, flags)
+  size_t cutlass_ws_bytes = 0;
 };
 
 // Why configuration `c` of the Hopper path cannot run problem `p` on `d`

@@ -2,7 +2,7 @@
 // drives the generated translation units (src/CMakeLists.txt, one per row),
 // the launcher table (sm90_mixed_gemm.cpp), the dispatcher and the tests.
 //
-//   X(name, SCHEDULE, TILE_N, TILE_M, TILE_K)
+//   X(name, SCHEDULE, TILE_N, TILE_M, TILE_K, CLUSTER_N, SCHEDULER)
 //   SCHEDULE : coop = KernelTmaWarpSpecializedCooperative (2 consumer
 //              warpgroups along the weight rows; TILE_N >= 128),
 //              pp   = KernelTmaWarpSpecializedPingpong (TILE_N == 64)
@@ -11,24 +11,35 @@
 //   TILE_M   : tokens (activation rows, the WGMMA's N: small tiles for mid M)
 //   TILE_K   : k depth of a stage; the group size must be a multiple of it
 //              (or equal K), so 64 keeps g = 64 (docs/cutlass-mixed-input.md)
-// Clusters are 1x1x1 (NVIDIA/cutlass#2176: wrong results with 8x1x1 in 4.x).
+//   CLUSTER_N: CTAs per cluster along the weight rows; > 1 multicasts the
+//              shared activation tile to them (TMA multicast).  Kept small:
+//              NVIDIA/cutlass#2176 reports wrong results with 8x1x1 in 4.x.
+//   SCHEDULER: persistent = CUTLASS's data-parallel persistent tiles (no
+//              workspace); streamk = stream-K (K ranges of tiles spread over
+//              the SMs where the wave quantizes badly; deterministic
+//              reduction through a workspace zeroed by an async memset)
 //
 // Default set (TODO(#4): fit to a measured sweep; none has run on a GPU yet).
 #pragma once
 
-#define W4A16_SM90_MIXED_CONFIGS(X)                \
-  X(sm90_coop_n128m128k64, coop, 128, 128, 64)     \
-  X(sm90_coop_n128m64k64, coop, 128, 64, 64)       \
-  X(sm90_pp_n64m128k64, pp, 64, 128, 64)
+#define W4A16_SM90_MIXED_CONFIGS(X)                                      \
+  X(sm90_coop_n128m128k64, coop, 128, 128, 64, 1, persistent)            \
+  X(sm90_coop_n128m64k64, coop, 128, 64, 64, 1, persistent)              \
+  X(sm90_pp_n64m128k64, pp, 64, 128, 64, 1, persistent)                  \
+  X(sm90_coop_n128m128k64_sk, coop, 128, 128, 64, 1, streamk)            \
+  X(sm90_coop_n128m128k64_c2, coop, 128, 128, 64, 2, persistent)
 
 namespace w4a16::kernels {
 
 enum class Sm90Schedule : int { coop, pp };
+enum class Sm90Scheduler : int { persistent, streamk };
 
 struct Sm90MixedConfig {
   const char* name;
   Sm90Schedule schedule;
   int tile_n, tile_m, tile_k;
+  int cluster_n;
+  Sm90Scheduler scheduler;
 };
 
 enum class Sm90MixedConfigId : int {
@@ -39,7 +50,7 @@ enum class Sm90MixedConfigId : int {
 };
 
 inline constexpr Sm90MixedConfig kSm90MixedConfigs[] = {
-#define W4A16_X(name, sched, tn, tm, tk) {#name, Sm90Schedule::sched, tn, tm, tk},
+#define W4A16_X(name, sched, tn, tm, tk, cn, sk) {#name, Sm90Schedule::sched, tn, tm, tk, cn, Sm90Scheduler::sk},
     W4A16_SM90_MIXED_CONFIGS(W4A16_X)
 #undef W4A16_X
 };

@@ -37,6 +37,25 @@ cudaError_t sm90_mixed_gemm(Sm90MixedConfigId id, const Sm90MixedParams& p, cuda
 #endif
 }
 
+size_t sm90_mixed_workspace_size(Sm90MixedConfigId id, const Sm90MixedParams& p) {
+#if defined(W4A16_HAVE_SM90_MIXED)
+  switch (id) {
+#define W4A16_X(name, ...)   \
+  case Sm90MixedConfigId::name: \
+    return sm90_mixed_workspace_##name(p);
+    W4A16_SM90_MIXED_CONFIGS(W4A16_X)
+#undef W4A16_X
+    case Sm90MixedConfigId::kCount:
+      break;
+  }
+  return 0;
+#else
+  (void)id;
+  (void)p;
+  return 0;
+#endif
+}
+
 namespace {
 
 // [N, G] -> [G, N] through a 32 x 32 shared tile (coalesced reads along G and

@@ -45,6 +45,15 @@ struct ScheduleOf<Sm90Schedule::pp> {
   using Epilogue = cutlass::epilogue::TmaWarpSpecialized;
 };
 
+template <Sm90Scheduler S>
+struct SchedulerOf {
+  using type = void;  // CUTLASS's default: the persistent data-parallel scheduler
+};
+template <>
+struct SchedulerOf<Sm90Scheduler::streamk> {
+  using type = cutlass::gemm::StreamKScheduler;
+};
+
 template <Sm90MixedConfigId Id>
 struct MixedGemm {
   static constexpr Sm90MixedConfig kConfig = kSm90MixedConfigs[static_cast<int>(Id)];
@@ -60,7 +69,7 @@ struct MixedGemm {
   static constexpr int kAlignX = 8;               // 16 B of bf16
   static constexpr int kAlignY = 8;
   using TileShape = cute::Shape<cute::Int<kConfig.tile_n>, cute::Int<kConfig.tile_m>, cute::Int<kConfig.tile_k>>;
-  using ClusterShape = cute::Shape<cute::_1, cute::_1, cute::_1>;
+  using ClusterShape = cute::Shape<cute::Int<kConfig.cluster_n>, cute::_1, cute::_1>;
   using Schedule = ScheduleOf<kConfig.schedule>;
 
   using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
@@ -73,8 +82,8 @@ struct MixedGemm {
       cutlass::gemm::collective::StageCountAutoCarveout<static_cast<int>(
           sizeof(typename CollectiveEpilogue::SharedStorage))>,
       typename Schedule::Kernel>::CollectiveOp;
-  using Kernel =
-      cutlass::gemm::kernel::GemmUniversal<cute::Shape<int, int, int, int>, CollectiveMainloop, CollectiveEpilogue>;
+  using Kernel = cutlass::gemm::kernel::GemmUniversal<cute::Shape<int, int, int, int>, CollectiveMainloop,
+                                                      CollectiveEpilogue, typename SchedulerOf<kConfig.scheduler>::type>;
   using Gemm = cutlass::gemm::device::GemmUniversalAdapter<Kernel>;
 
   static typename Gemm::Arguments arguments(const Sm90MixedParams& p) {
@@ -102,15 +111,19 @@ struct MixedGemm {
     return args;
   }
 
-  // No workspace (the default persistent tile scheduler needs none), no
-  // allocation, no synchronization: initialize() encodes the TMA descriptors
-  // on the host and sets the kernel's shared-memory limit, run() launches.
+  static size_t workspace_size(const Sm90MixedParams& p) { return Gemm::get_workspace_size(arguments(p)); }
+
+  // No allocation, no synchronization: initialize() encodes the TMA
+  // descriptors on the host, sets the kernel's shared-memory limit and (stream-K
+  // only) zeroes the caller's workspace with cudaMemsetAsync; run() launches.
   static cudaError_t run(const Sm90MixedParams& p, cudaStream_t stream) {
     Gemm gemm;
     const typename Gemm::Arguments args = arguments(p);
     if (gemm.can_implement(args) != cutlass::Status::kSuccess) return cudaErrorInvalidValue;
-    if (Gemm::get_workspace_size(args) != 0) return cudaErrorInvalidValue;
-    if (gemm.initialize(args, nullptr, stream) != cutlass::Status::kSuccess) return cudaErrorLaunchFailure;
+    const size_t need = Gemm::get_workspace_size(args);
+    if (need > 0 && (p.workspace == nullptr || p.workspace_bytes < need)) return cudaErrorInvalidValue;
+    if (gemm.initialize(args, need > 0 ? p.workspace : nullptr, stream) != cutlass::Status::kSuccess)
+      return cudaErrorLaunchFailure;
     if (gemm.run(stream) != cutlass::Status::kSuccess) {
       const cudaError_t err = cudaGetLastError();
       return err != cudaSuccess ? err : cudaErrorLaunchFailure;
@@ -125,5 +138,8 @@ struct MixedGemm {
   namespace w4a16::kernels {                                                              \
   cudaError_t sm90_mixed_gemm_##name(const Sm90MixedParams& p, cudaStream_t stream) {     \
     return sm90::MixedGemm<Sm90MixedConfigId::name>::run(p, stream);                      \
+  }                                                                                       \
+  size_t sm90_mixed_workspace_##name(const Sm90MixedParams& p) {                          \
+    return sm90::MixedGemm<Sm90MixedConfigId::name>::workspace_size(p);                   \
   }                                                                                       \
   }

@@ -29,12 +29,16 @@ struct Sm90MixedParams {
   void* y;
   int M, N, K, group_size;
   float alpha, beta;
-  int sm_count;  // the device's SMs (saves CUTLASS a device query per call)
+  int sm_count;      // the device's SMs (saves CUTLASS a device query per call)
+  void* workspace;   // stream-K partials (sm90_mixed_workspace_size bytes, 16 B aligned), else unused
+  size_t workspace_bytes;
 };
 
 bool sm90_mixed_available();
 
-#define W4A16_X(name, ...) cudaError_t sm90_mixed_gemm_##name(const Sm90MixedParams& p, cudaStream_t stream);
+#define W4A16_X(name, ...)                                                                 \
+  cudaError_t sm90_mixed_gemm_##name(const Sm90MixedParams& p, cudaStream_t stream);        \
+  size_t sm90_mixed_workspace_##name(const Sm90MixedParams& p);
 W4A16_SM90_MIXED_CONFIGS(W4A16_X)
 #undef W4A16_X
 
@@ -42,6 +46,11 @@ W4A16_SM90_MIXED_CONFIGS(W4A16_X)
 // has no sm_90a CUTLASS kernels; cudaErrorInvalidValue when CUTLASS's
 // can_implement rejects the problem, which the caller's checks should prevent).
 cudaError_t sm90_mixed_gemm(Sm90MixedConfigId id, const Sm90MixedParams& p, cudaStream_t stream);
+
+// Bytes of CUTLASS workspace configuration `id` needs for this problem (0 for
+// the persistent scheduler; stream-K partials and flags otherwise).  Host
+// arithmetic only: no CUDA call.  0 when this build has no sm_90a kernels.
+size_t sm90_mixed_workspace_size(Sm90MixedConfigId id, const Sm90MixedParams& p);
 
 // Transposes the group parameters [N, G] -> [G, N] (G = K / g) for the CUTLASS
 // mainloop, which reads them N-contiguous; zeros == nullptr writes zeros (the

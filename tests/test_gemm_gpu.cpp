@@ -210,6 +210,16 @@ TEST_F(GemmGpu, EveryConfigurationForced) {
   }
 }
 
+// Why the CUTLASS Hopper kernels cannot run here (empty when they can).
+std::string sm90_skip_reason() {
+  if (!w4a16::kernels::sm90_mixed_available()) return "this build has no sm_90a kernels";
+  int major = 0, device = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  if (major != 9) return "the CUTLASS Hopper kernels need an sm_90 device, this one is sm_" + std::to_string(major) + "x";
+  return "";
+}
+
 // The Hopper CUTLASS configurations (issue #4), each forced on its tile edges:
 // M around the token tile (1, 63..65, 129, 200), N a multiple of 8 but not of
 // the 64/128-row weight tile, g = 64 / 128 / per-channel, K not a multiple of
@@ -217,11 +227,7 @@ TEST_F(GemmGpu, EveryConfigurationForced) {
 // K = 4160 is one group), symmetric and zero-point, alpha/beta.  Skipped with
 // the reason when the device is not sm_90 or the build has no sm_90a.
 TEST_F(GemmGpu, Sm90ConfigurationsForced) {
-  int major = 0, device = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  if (!w4a16::kernels::sm90_mixed_available()) GTEST_SKIP() << "this build has no sm_90a kernels";
-  if (major != 9) GTEST_SKIP() << "the CUTLASS Hopper kernels need an sm_90 device, this one is sm_" << major << "x";
+  if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << why;
   struct EnvGuard {
     ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
   } guard;
@@ -415,11 +421,7 @@ TEST_F(GemmGpu, GraphCaptureMatchesDirectRun) {
 // The CUTLASS Hopper kernels in a graph: their host-side set-up (TMA
 // descriptors, the shared-memory attribute) runs on every call, capture included.
 TEST_F(GemmGpu, Sm90GraphCaptureMatchesDirectRun) {
-  int major = 0, device = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  if (!w4a16::kernels::sm90_mixed_available()) GTEST_SKIP() << "this build has no sm_90a kernels";
-  if (major != 9) GTEST_SKIP() << "the CUTLASS Hopper kernels need an sm_90 device, this one is sm_" << major << "x";
+  if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << why;
   struct EnvGuard {
     ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
   } guard;

@@ -234,37 +234,21 @@ std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector
   // than rdq_m64 already at M = 32..64, docs/perf-notes.md), so not timed.
   constexpr int kMaxDecodeM = 64;
   std::vector<Candidate> out;
-  for (int i = 0; i < static_cast<int>(Sm80MmaConfigId::kCount); ++i) {
-    const Sm80MmaConfig& c = kSm80MmaConfigs[i];
-    if (kernels::is_decode(c.kind) && p.M > kMaxDecodeM) {
-      rejected->push_back(std::string(c.name) + ": decode kernel, M > 64");
-      continue;
-    }
+  // Plans `name` as W4A16_FORCE_CONFIG would, or records why it cannot run.
+  const auto add = [&](const char* name, const std::string& why_not, bool with_split) {
     Candidate cand;
-    std::string error;
-    if (!plan_forced(p, d, c.name, &cand.plan, &error)) {
-      rejected->push_back(std::string(c.name) + ": " + error);
-      continue;
+    std::string error = why_not;
+    if (error.empty() && plan_forced(p, d, name, &cand.plan, &error)) {
+      cand.spec = with_split ? std::string(name) + ":" + std::to_string(cand.plan.split_k) : std::string(name);
+      out.push_back(std::move(cand));
+    } else {
+      rejected->push_back(std::string(name) + ": " + error);
     }
-    cand.spec = std::string(c.name) + ":" + std::to_string(cand.plan.split_k);
-    out.push_back(std::move(cand));
-  }
-  for (int i = 0; i < static_cast<int>(kernels::Sm90MixedConfigId::kCount); ++i) {
-    const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[i];
-    const std::string why = sm90_reject_reason(p, d, c, kernels::sm90_mixed_available());
-    if (!why.empty()) {
-      rejected->push_back(std::string(c.name) + ": " + why);
-      continue;
-    }
-    Candidate cand;
-    std::string error;
-    if (!plan_forced(p, d, c.name, &cand.plan, &error)) {
-      rejected->push_back(std::string(c.name) + ": " + error);
-      continue;
-    }
-    cand.spec = c.name;
-    out.push_back(std::move(cand));
-  }
+  };
+  for (const Sm80MmaConfig& c : kSm80MmaConfigs)
+    add(c.name, kernels::is_decode(c.kind) && p.M > kMaxDecodeM ? "decode kernel, M > 64" : "", true);
+  for (const kernels::Sm90MixedConfig& c : kernels::kSm90MixedConfigs)
+    add(c.name, sm90_reject_reason(p, d, c, kernels::sm90_mixed_available()), false);
   return out;
 }
 

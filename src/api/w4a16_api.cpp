@@ -93,6 +93,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.group_size = a.group_size;
     sp.alpha = a.alpha;
     sp.beta = a.beta;
+    sp.device = dev.device;
     sp.sm_count = dev.sm_count;
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;

@@ -107,6 +107,7 @@ struct MixedGemm {
          cutlass::make_cute_packed_stride(StrideC{}, cute::make_shape(p.N, p.M, L)),
          static_cast<ElementY*>(p.y),
          cutlass::make_cute_packed_stride(StrideD{}, cute::make_shape(p.N, p.M, L))}};
+    args.hw_info.device_id = p.device;
     args.hw_info.sm_count = p.sm_count;
     return args;
   }

@@ -29,6 +29,7 @@ struct Sm90MixedParams {
   void* y;
   int M, N, K, group_size;
   float alpha, beta;
+  int device;        // CUDA device ordinal the call runs on
   int sm_count;      // the device's SMs (saves CUTLASS a device query per call)
   void* workspace;   // stream-K partials (sm90_mixed_workspace_size bytes, 16 B aligned), else unused
   size_t workspace_bytes;

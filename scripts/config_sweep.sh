@@ -30,6 +30,8 @@ m_range_of() {
     rdq_m16*) ms_between 1 64 ;;
     rdq_m64*) ms_between 16 256 ;;
     sdq_*) ms_between 64 2048 ;;
+    sm90_*m256*) ms_between 128 8192 ;;
+    sm90_*m64k*) ms_between 16 2048 ;;
     sm90_*) ms_between 16 8192 ;;
     dispatch) ms_between 1 8192 ;;
   esac

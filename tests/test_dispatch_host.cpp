@@ -244,6 +244,19 @@ TEST(Dispatch, Sm90ForcedConfigurationsSayWhyTheyCannotRun) {
     ASSERT_TRUE(plan_forced(big, kH100, "sm90_coop_n128m128k64", &plan, &error)) << error;
     EXPECT_EQ(plan.cutlass_ws_bytes, 0u);
   }
+  if (built) {
+    // Reordered weights: their copy first (N * K / 2 bytes), then the
+    // transposed group params; N and K must be multiples of 16.
+    ASSERT_TRUE(plan_forced(p, kH100, "sm90_coop_n128m128k64_rp", &plan, &error)) << error;
+    EXPECT_TRUE(plan.weights_reordered);
+    EXPECT_EQ(plan.reordered_w_offset, 0u);
+    EXPECT_EQ(plan.scales_t_offset, 4096u * 4096 / 2);
+    EXPECT_EQ(plan.workspace_bytes, 4096u * 4096 / 2 + 2u * 32 * 4096 * 2);
+    EXPECT_FALSE(plan_forced(Problem{256, 4104, 4096, 128, true}, kH100, "sm90_coop_n128m128k64_rp", &plan, &error));
+    EXPECT_NE(error.find("multiples of 16"), std::string::npos) << error;
+    ASSERT_TRUE(plan_forced(Problem{256, 4104, 4096, 128, true}, kH100, c.name, &plan, &error)) << error;
+    EXPECT_FALSE(plan.weights_reordered);
+  }
   EXPECT_FALSE(plan_forced(Problem{256, 4096, 4096, 32, true}, kH100, c.name, &plan, &error));
   std::string spec = std::string(c.name) + ":2";
   EXPECT_FALSE(plan_forced(p, kH100, spec.c_str(), &plan, &error));

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -236,12 +237,55 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
     std::printf("W4A16_FORCE_CONFIG=%s\n", config.name);
     ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", config.name, 1), 0);
     const int tm = config.tile_m;
-    run_checked_cases({make_case(1, 136, 4096, 128, true), make_case(tm - 1, 264, 2112, 64, false),
-                       make_case(tm, 1032, 4096, 128, true, 0.5f, 1.0f), make_case(tm + 1, 4096, 4160, 4160, true),
-                       make_case(2 * tm + 1, 520, 4096, 64, true), make_case(200, 8, 1024, 128, false, 2.0f, 0.5f)},
+    // N off the weight tile by the smallest step the configuration accepts
+    // (8; 16 for reordered weights, whose atoms are 16 rows).
+    const int e = config.weights == w4a16::kernels::Sm90Weights::reordered ? 16 : 8;
+    run_checked_cases({make_case(1, 128 + e, 4096, 128, true), make_case(tm - 1, 256 + e, 2112, 64, false),
+                       make_case(tm, 1024 + e, 4096, 128, true, 0.5f, 1.0f), make_case(tm + 1, 4096, 4160, 4160, true),
+                       make_case(2 * tm + 1, 512 + e, 4096, 64, true), make_case(200, e, 1024, 128, false, 2.0f, 0.5f)},
                       cublas());
-    run_exact_cases({make_case(tm + 3, 264, 2112, 64, true), make_case(2, 136, 4096, 4096, false, 2.0f, 1.0f)});
+    run_exact_cases({make_case(tm + 3, 256 + e, 2112, 64, true), make_case(2, 128 + e, 4096, 4096, false, 2.0f, 1.0f)});
   }
+}
+
+// The reordered weight layout of the `_rp` configurations, written by
+// sm90_prepack_weights, against a host reordering derived independently from
+// the PTX ISA's register fragment of the wgmma A operand (m64nNk16, bf16):
+// lane l of a warp's 16 x 16 slice holds rows l/4 and l/4 + 8, k pairs
+// 2*(l%4) + {0,1} and + 8, as a0..a7 = (r, c), (r, c+1), (r+8, c), (r+8, c+1),
+// (r, c+8), (r, c+9), (r+8, c+8), (r+8, c+9); the layout stores lane l's eight
+// nibbles contiguously at 8*l in the order a0 a2 a4 a6 a1 a3 a5 a7, slices
+// along N first, then K (docs/sm90-weight-reorder.md).
+TEST_F(GemmGpu, Sm90PrepackMatchesTheFragmentOrder) {
+  for (const auto [N, K] : {std::pair{16, 16}, std::pair{48, 32}, std::pair{272, 2112}}) {
+    const uint64_t seed = seed_from_env_or_random();
+    std::printf("prepack N=%d K=%d seed=%llu\n", N, K, static_cast<unsigned long long>(seed));
+    std::mt19937_64 rng(seed);
+    std::vector<uint8_t> wq(static_cast<size_t>(N) * K / 2);
+    for (auto& b : wq) b = static_cast<uint8_t>(rng());
+    const auto nibble = [&](int n, int k) { return (wq[(static_cast<size_t>(n) * K + k) / 2] >> (4 * (k & 1))) & 0xF; };
+    std::vector<uint8_t> want(wq.size(), 0);
+    for (int n = 0; n < N; ++n) {
+      for (int k = 0; k < K; ++k) {
+        const int r = n % 16, c = k % 16;
+        const int lane = (r % 8) * 4 + (c % 8) / 2;
+        const int a = (c % 2) + 2 * (r / 8) + 4 * (c / 8);  // a0..a7 as above
+        const int pos = a % 2 == 0 ? a / 2 : 4 + a / 2;       // where a_i sits in a0 a2 a4 a6 a1 a3 a5 a7
+        const size_t e = static_cast<size_t>(k / 16) * 16 * N + static_cast<size_t>(n / 16) * 256 + lane * 8 + pos;
+        want[e / 2] |= static_cast<uint8_t>(nibble(n, k) << (4 * (e % 2)));
+      }
+    }
+    DeviceBuffer d_in(wq.size()), d_out(wq.size());
+    ASSERT_EQ(cudaMemcpy(d_in.get(), wq.data(), wq.size(), cudaMemcpyHostToDevice), cudaSuccess);
+    ASSERT_EQ(cudaMemset(d_out.get(), 0xA5, wq.size()), cudaSuccess);
+    ASSERT_EQ(w4a16::kernels::sm90_prepack_weights(d_in.get(), d_out.get(), N, K, nullptr), cudaSuccess);
+    std::vector<uint8_t> got(wq.size());
+    ASSERT_EQ(cudaMemcpy(got.data(), d_out.get(), got.size(), cudaMemcpyDeviceToHost), cudaSuccess);
+    size_t bad = 0;
+    for (size_t i = 0; i < got.size(); ++i) bad += got[i] != want[i];
+    EXPECT_EQ(bad, 0u) << "of " << got.size() << " bytes";
+  }
+  EXPECT_EQ(w4a16::kernels::sm90_prepack_weights(nullptr, nullptr, 24, 16, nullptr), cudaErrorInvalidValue);
 }
 
 // Autotune mode: the first call per problem times the candidates and writes

@@ -74,16 +74,24 @@ struct ForwardArgs {
 cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, const DeviceInfo& dev,
                          cudaStream_t stream) {
   if (plan.sm90) {
-    // Hopper CUTLASS path: group params transposed into the workspace, then
-    // the GEMM (two kernels on `stream`, nothing allocated, no host sync).
+    // Hopper CUTLASS path: group params transposed into the workspace (and,
+    // for `_rp` configurations, the weights reordered), then the GEMM (two or
+    // three kernels on `stream`, nothing allocated, no host sync).
     char* ws = static_cast<char*>(a.workspace);
+    const void* weights = a.wq;
+    if (plan.weights_reordered) {
+      void* reordered = ws + plan.reordered_w_offset;
+      const cudaError_t err = kernels::sm90_prepack_weights(a.wq, reordered, a.N, a.K, stream);
+      if (err != cudaSuccess) return err;
+      weights = reordered;
+    }
     void* scales_t = ws + plan.scales_t_offset;
     void* zeros_t = ws + plan.zeros_t_offset;
     cudaError_t err = kernels::transpose_group_params(a.scales, a.zeros, scales_t, zeros_t, a.N, a.K / a.group_size, stream);
     if (err != cudaSuccess) return err;
     kernels::Sm90MixedParams sp{};
     sp.x = a.x;
-    sp.wq = a.wq;
+    sp.wq = weights;
     sp.scales_t = scales_t;
     sp.zeros_t = zeros_t;
     sp.y = a.y;

@@ -91,15 +91,19 @@ void finish(const Problem& p, GemmPlan* plan) {
 }
 
 // The Hopper path keeps the transposed scales and zeros in the workspace,
-// each 256-byte aligned (TMA wants 16).
-// Workspace: [transposed scales][transposed zeros][CUTLASS's own, stream-K only].
+// each 256-byte aligned (TMA wants 16), and, for reordered-weight
+// configurations, the reordered copy of the weights before them.
+// Workspace: [reordered weights][transposed scales][transposed zeros][CUTLASS's own, stream-K only].
 void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
   const auto align = [](size_t b) { return (b + 255) / 256 * 256; };
+  const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(plan->sm90_config)];
   const size_t bytes = static_cast<size_t>(p.K / p.group_size) * p.N * 2;
   plan->split_k = 1;
   plan->counters_offset = 0;
-  plan->scales_t_offset = 0;
-  plan->zeros_t_offset = align(bytes);
+  plan->weights_reordered = c.weights == kernels::Sm90Weights::reordered;
+  plan->reordered_w_offset = 0;
+  plan->scales_t_offset = plan->weights_reordered ? align(static_cast<size_t>(p.N) * p.K / 2) : 0;
+  plan->zeros_t_offset = plan->scales_t_offset + align(bytes);
   plan->cutlass_ws_offset = plan->zeros_t_offset + align(bytes);
   kernels::Sm90MixedParams sp{};
   sp.M = p.M;
@@ -124,6 +128,10 @@ std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels:
   }
   if (p.N % 8 != 0) {
     std::snprintf(buf, sizeof buf, "N = %d is not a multiple of 8 (TMA rows of scales and output)", p.N);
+    return buf;
+  }
+  if (c.weights == kernels::Sm90Weights::reordered && (p.N % 16 != 0 || p.K % 16 != 0)) {
+    std::snprintf(buf, sizeof buf, "reordered weights need N and K multiples of 16 (N = %d, K = %d)", p.N, p.K);
     return buf;
   }
   if (p.group_size != p.K && p.group_size % c.tile_k != 0) {

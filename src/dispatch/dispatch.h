@@ -32,6 +32,8 @@ struct GemmPlan {
   // the group params transposed, [K/g, N], from the workspace.
   bool sm90 = false;
   kernels::Sm90MixedConfigId sm90_config = kernels::Sm90MixedConfigId::kCount;
+  bool weights_reordered = false;  // sm90 `_rp`: the forward first reorders the weights into the workspace
+  size_t reordered_w_offset = 0;   // sm90 `_rp`: byte offset of the reordered weights (N * K / 2 bytes)
   size_t scales_t_offset = 0;  // sm90: byte offsets of the transposed scales and zeros in the workspace
   size_t zeros_t_offset = 0;
   size_t cutlass_ws_offset = 0;  // sm90 stream-K: CUTLASS's own workspace (partials, flags)

@@ -89,7 +89,50 @@ __global__ void __launch_bounds__(kTile * kRows) transpose_group_params_kernel(c
   }
 }
 
+// One thread per 16 bytes of reordered output: for atom column tile kt
+// (16 k), atom row tile nt (16 rows) and lane row n0 (< 8), the 16 bytes are
+// the four 32-bit words of lanes (n0, k1 = 0..3).  Word k1 holds, nibble p
+// (low first), the value at row n0 + 8*n1, k = k0 + 2*k1 + 8*k2 with
+// n1 = p & 1, k2 = (p >> 1) & 1, k0 = p >> 2 (docs/sm90-weight-reorder.md),
+// i.e. the low (k0 = 0) then high (k0 = 1) nibbles of source bytes k1 and
+// k1 + 4 of the tile's 8 bytes of rows n0 and n0 + 8.
+constexpr int kPrepackThreads = 256;
+
+__global__ void __launch_bounds__(kPrepackThreads) sm90_prepack_weights_kernel(const uint8_t* __restrict__ wq,
+                                                                              uint4* __restrict__ out, int N,
+                                                                              int K, size_t chunks) {
+  const size_t c = static_cast<size_t>(blockIdx.x) * kPrepackThreads + threadIdx.x;
+  if (c >= chunks) return;
+  const size_t chunks_per_ktile = static_cast<size_t>(N) / 2;  // 16 k x N rows / 2 nibbles / 16 B
+  const int kt = static_cast<int>(c / chunks_per_ktile);
+  const int rem = static_cast<int>(c % chunks_per_ktile);
+  const int row_a = (rem / 8) * 16 + rem % 8;
+  const size_t row_bytes = static_cast<size_t>(K) / 2;
+  const uint2 a = *reinterpret_cast<const uint2*>(wq + row_a * row_bytes + kt * 8);
+  const uint2 b = *reinterpret_cast<const uint2*>(wq + (row_a + 8) * row_bytes + kt * 8);
+  uint32_t word[4];
+#pragma unroll
+  for (int k1 = 0; k1 < 4; ++k1) {
+    const uint32_t a0 = (a.x >> (8 * k1)) & 0xFF, a1 = (a.y >> (8 * k1)) & 0xFF;  // source bytes k1, k1 + 4
+    const uint32_t b0 = (b.x >> (8 * k1)) & 0xFF, b1 = (b.y >> (8 * k1)) & 0xFF;
+    const uint32_t lo = (a0 & 0xF) | (b0 & 0xF) << 4 | (a1 & 0xF) << 8 | (b1 & 0xF) << 12;
+    const uint32_t hi = (a0 >> 4) | (b0 >> 4) << 4 | (a1 >> 4) << 8 | (b1 >> 4) << 12;
+    word[k1] = lo | hi << 16;
+  }
+  out[c] = make_uint4(word[0], word[1], word[2], word[3]);
+}
+
 }  // namespace
+
+cudaError_t sm90_prepack_weights(const void* wq, void* out, int N, int K, cudaStream_t stream) {
+  if (N % 16 != 0 || K % 16 != 0) return cudaErrorInvalidValue;
+  const size_t chunks = static_cast<size_t>(N) * K / 32;
+  if (chunks == 0) return cudaSuccess;
+  const size_t blocks = (chunks + kPrepackThreads - 1) / kPrepackThreads;
+  sm90_prepack_weights_kernel<<<static_cast<unsigned>(blocks), kPrepackThreads, 0, stream>>>(
+      static_cast<const uint8_t*>(wq), static_cast<uint4*>(out), N, K, chunks);
+  return cudaGetLastError();
+}
 
 cudaError_t transpose_group_params(const void* scales, const void* zeros, void* scales_t, void* zeros_t, int N,
                                    int groups, cudaStream_t stream) {

@@ -7,7 +7,9 @@
 // bf16 in registers, then s*q + z per group) and the tokens are the WGMMA's N,
 // which lets small token tiles serve mid-size M:
 //   * W: our canonical [N, K/2] bytes are a RowMajor (K-major) cutlass::int4b_t
-//     matrix as they are (two's complement, element 0 in the low nibble).
+//     matrix as they are (two's complement, element 0 in the low nibble);
+//     reordered configurations read the copy sm90_prepack_weights made
+//     (ReorderedWeightAtom below).
 //   * X: [M, K] row-major == a ColumnMajor (K x M) B operand.
 //   * Y: [M, N] row-major == D' ColumnMajor [N, M]; C = D = Y gives beta * Y.
 //   * Scales and zeros: CUTLASS reads them N-contiguous, [K/g, N]; the caller
@@ -54,6 +56,25 @@ struct SchedulerOf<Sm90Scheduler::streamk> {
   using type = cutlass::gemm::StreamKScheduler;
 };
 
+// The reordered weight layout (docs/sm90-weight-reorder.md), as the CuTe
+// layout the mainloop's TMA and shared-memory copies read it through.  One
+// atom is one warp's 16 x 16 (rows x k) slice of the WGMMA A operand:
+//   row n = n0 + 8*n1          (n0 = lane / 4, n1 = the fragment's row half)
+//   k     = k0 + 2*k1 + 8*k2   (k1 = lane % 4, k0/k2 = the pair and k halves)
+//   offset = 32*n0 + n1 + 4*k0 + 8*k1 + 2*k2
+// so lane (n0, k1) owns the 8 contiguous nibbles [32*n0 + 8*k1, +8), in the
+// value order [0,2,4,6,1,3,5,7] that CUTLASS's int4 -> bf16 converter
+// (LayoutAwareConvertImpl, cutlass/detail/collective/mixed_input_utils.hpp)
+// specialises on.  This is the atom CUTLASS's compute_memory_reordering_atom
+// builds for bf16 with the [0,2,4,6,1,3,5,7] value shuffle (its trivial
+// modes kept, so that the converter's layout match still fires); atoms tile N
+// first, then K.  sm90_prepack_weights (sm90_mixed_gemm.cu) writes it.
+using ReorderedWeightAtom =
+    cute::Layout<cute::Shape<cute::Shape<cute::Shape<cute::_8, cute::_2>, cute::_1>,
+                             cute::Shape<cute::Shape<cute::_2, cute::_4, cute::_2>, cute::_1>>,
+                 cute::Stride<cute::Stride<cute::Stride<cute::_32, cute::_1>, cute::_0>,
+                              cute::Stride<cute::Stride<cute::_4, cute::_8, cute::_2>, cute::_0>>>;
+
 template <Sm90MixedConfigId Id>
 struct MixedGemm {
   static constexpr Sm90MixedConfig kConfig = kSm90MixedConfigs[static_cast<int>(Id)];
@@ -62,7 +83,13 @@ struct MixedGemm {
   using ElementZero = cutlass::bfloat16_t;
   using ElementX = cutlass::bfloat16_t;
   using ElementY = cutlass::bfloat16_t;
-  using LayoutW = cutlass::layout::RowMajor;      // [N, K], K contiguous
+  using LayoutWCanonical = cutlass::layout::RowMajor;  // [N, K], K contiguous
+  using StrideWCanonical = cutlass::detail::TagToStrideA_t<LayoutWCanonical>;
+  static constexpr bool kReordered = kConfig.weights == Sm90Weights::reordered;
+  using LayoutWReordered = decltype(cute::tile_to_shape(
+      ReorderedWeightAtom{}, cute::Layout<cute::Shape<int, int, int>, StrideWCanonical>{}));
+  // The builder takes a layout tag (canonical) or a full CuTe layout (reordered).
+  using LayoutW = cute::conditional_t<kReordered, LayoutWReordered, LayoutWCanonical>;
   using LayoutX = cutlass::layout::ColumnMajor;   // (K x M) == X[M, K] row-major
   using LayoutY = cutlass::layout::ColumnMajor;   // D'[N, M] == Y[M, N] row-major
   static constexpr int kAlignW = 32;              // 16 B of int4
@@ -87,7 +114,6 @@ struct MixedGemm {
   using Gemm = cutlass::gemm::device::GemmUniversalAdapter<Kernel>;
 
   static typename Gemm::Arguments arguments(const Sm90MixedParams& p) {
-    using StrideW = typename Kernel::StrideA;
     using StrideX = typename Kernel::StrideB;
     using StrideC = typename Kernel::StrideC;
     using StrideD = typename Kernel::StrideD;
@@ -97,7 +123,7 @@ struct MixedGemm {
     typename Gemm::Arguments args{
         cutlass::gemm::GemmUniversalMode::kGemm,
         {p.N, p.M, p.K, L},
-        {static_cast<const ElementW*>(p.wq), cutlass::make_cute_packed_stride(StrideW{}, cute::make_shape(p.N, p.K, L)),
+        {static_cast<const ElementW*>(p.wq), weight_layout(p),
          static_cast<const ElementX*>(p.x), cutlass::make_cute_packed_stride(StrideX{}, cute::make_shape(p.M, p.K, L)),
          static_cast<const ElementScale*>(p.scales_t),
          cutlass::make_cute_packed_stride(StrideS{}, cute::make_shape(p.N, scale_k, L)), p.group_size,
@@ -110,6 +136,14 @@ struct MixedGemm {
     args.hw_info.device_id = p.device;
     args.hw_info.sm_count = p.sm_count;
     return args;
+  }
+
+  static auto weight_layout(const Sm90MixedParams& p) {
+    if constexpr (kReordered) {
+      return cute::tile_to_shape(ReorderedWeightAtom{}, cute::make_shape(p.N, p.K, 1));
+    } else {
+      return cutlass::make_cute_packed_stride(StrideWCanonical{}, cute::make_shape(p.N, p.K, 1));
+    }
   }
 
   static size_t workspace_size(const Sm90MixedParams& p) { return Gemm::get_workspace_size(arguments(p)); }

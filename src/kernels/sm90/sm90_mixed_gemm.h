@@ -16,7 +16,7 @@ namespace w4a16::kernels {
 //   | name     | dtype | shape          | layout                     | alignment |
 //   |----------|-------|----------------|----------------------------|-----------|
 //   | x        | bf16  | [M, K]         | row-major                  | 16 B      |
-//   | wq       | int4  | [N, K/2] bytes | canonical (low nibble = even k) | 16 B |
+//   | wq       | int4  | [N, K/2] bytes | canonical (low nibble = even k), or reordered for `_rp` configs | 16 B |
 //   | scales_t | bf16  | [K/g, N]       | row-major (transposed)     | 16 B      |
 //   | zeros_t  | bf16  | [K/g, N]       | row-major (transposed; zeros when symmetric) | 16 B |
 //   | y        | bf16  | [M, N]         | row-major                  | 16 B      |
@@ -52,6 +52,13 @@ cudaError_t sm90_mixed_gemm(Sm90MixedConfigId id, const Sm90MixedParams& p, cuda
 // the persistent scheduler; stream-K partials and flags otherwise).  Host
 // arithmetic only: no CUDA call.  0 when this build has no sm_90a kernels.
 size_t sm90_mixed_workspace_size(Sm90MixedConfigId id, const Sm90MixedParams& p);
+
+// Copies canonical weights ([N, K/2] bytes, low nibble = even k) into the
+// reordered layout of the `_rp` configurations (docs/sm90-weight-reorder.md):
+// N * K / 2 bytes at `out` (16 B aligned), N % 16 == 0, K % 16 == 0.  One
+// thread per 16 output bytes: two 8-byte row loads, one 16-byte store.
+// Capturable, no allocation.
+cudaError_t sm90_prepack_weights(const void* wq, void* out, int N, int K, cudaStream_t stream);
 
 // Transposes the group parameters [N, G] -> [G, N] (G = K / g) for the CUTLASS
 // mainloop, which reads them N-contiguous; zeros == nullptr writes zeros (the

@@ -8,7 +8,7 @@
 B=build-gpu
 export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $OUT/gpu.txt 2>&1
-timeout 120 $B/tests/test_gemm_gpu --gtest_brief=1 --gtest_filter='*Sm90*:*Autotune*' > $OUT/gtest-sm90.log 2>&1
+timeout 200 $B/tests/test_gemm_gpu --gtest_brief=1 --gtest_filter='*Sm90*:*Autotune*:*Prepack*' > $OUT/gtest-sm90.log 2>&1
 echo "rc=$?" >> $OUT/gtest-sm90.log
 bash scripts/check_sm90_sass.sh $B/src/libw4a16.a 11 > $OUT/sass.log 2>&1; echo "rc=$?" >> $OUT/sass.log
 timeout ${SWEEP_S:-380} bash scripts/config_sweep.sh $B $OUT/sweep "$@" > $OUT/sweep.log 2>&1; echo "rc=$?" >> $OUT/sweep.log

@@ -27,6 +27,9 @@ using w4a16::kernels::kSm80MmaConfigs;
 using w4a16::kernels::Sm80MmaConfigId;
 
 constexpr Device kH100{90, 132};
+// The sm_80 tile rules at H100's SM count: what every non-Hopper arch runs
+// (and an H100 when the build has no sm_90a kernels).
+constexpr Device kSm80Rules{80, 132};
 constexpr Device kOrin{87, 16};   // Jetson AGX Orin: 16 SMs
 constexpr Device kThor{110, 20};  // Jetson Thor: 20 SMs
 
@@ -61,46 +64,46 @@ TEST(Dispatch, ConfigListInvariants) {
 TEST(Dispatch, EveryConfigIsReachable) {
   std::set<int> reached;
   for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
-    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 4096, 128, true}, kH100).config));
-    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 14336, 128, true}, kH100).config));
+    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 4096, 128, true}, kSm80Rules).config));
+    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 14336, 128, true}, kSm80Rules).config));
   }
   EXPECT_EQ(reached.size(), static_cast<size_t>(Sm80MmaConfigId::kCount));
 }
 
 TEST(Dispatch, MBuckets) {
-  // Decode: M <= 8 always; 8 < M <= 16 only where few 128-column tiles exist and K is deep.
+  // Decode: M <= 8 always; 8 < M <= 16 where N or K >= 8192.
   for (int M : {1, 2, 7, 8}) {
     for (int K : {4096, 14336, 28672}) {
-      EXPECT_EQ(plan_gemm(Problem{M, 4096, K, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
-      EXPECT_EQ(plan_gemm(Problem{M, 14336, K, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
+      EXPECT_EQ(plan_gemm(Problem{M, 4096, K, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
+      EXPECT_EQ(plan_gemm(Problem{M, 14336, K, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
     }
   }
-  EXPECT_EQ(plan_gemm(Problem{9, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
-  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
-  EXPECT_EQ(plan_gemm(Problem{16, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
-  EXPECT_EQ(plan_gemm(Problem{16, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
-  EXPECT_EQ(plan_gemm(Problem{17, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
-  EXPECT_EQ(plan_gemm(Problem{64, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{9, 4096, 14336, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
+  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
+  EXPECT_EQ(plan_gemm(Problem{16, 14336, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
+  EXPECT_EQ(plan_gemm(Problem{16, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m16n128k128s6);
+  EXPECT_EQ(plan_gemm(Problem{17, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{64, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   // M = 128/256 on N = 4096: 32/64 tiles of 128 rows, under 3/4 of 132 SMs -> 64-row tiles.
-  EXPECT_EQ(plan_gemm(Problem{128, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
-  EXPECT_EQ(plan_gemm(Problem{256, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{128, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{256, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   // M = 256 on N = 14336: 224 tiles of 128 rows -> the shared-dequant kernel.
-  EXPECT_EQ(plan_gemm(Problem{256, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
-  EXPECT_EQ(plan_gemm(Problem{2048, 2048, 2048, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
-  EXPECT_EQ(plan_gemm(Problem{8192, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{256, 14336, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{2048, 2048, 2048, 128, true}, kSm80Rules).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{8192, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::sdq_m128n128k64s4);
   // Tiny: the spec's 256^3 has 8 tiles of 64 rows -> 16-row tiles.
-  EXPECT_EQ(plan_gemm(Problem{256, 256, 256, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
+  EXPECT_EQ(plan_gemm(Problem{256, 256, 256, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m16n128k128s6);
 }
 
 TEST(Dispatch, SplitKNeverExceedsOneWave) {
   for (int M : {1, 8, 16, 33, 64, 128, 256}) {
     for (int N : {4096, 14336}) {
       const Problem p{M, N, 4096, 128, true};
-      const GemmPlan plan = plan_gemm(p, kH100);
+      const GemmPlan plan = plan_gemm(p, kSm80Rules);
       const auto& c = kSm80MmaConfigs[static_cast<int>(plan.config)];
       const int tiles = ((M + c.bm - 1) / c.bm) * ((N + c.bn - 1) / c.bn);
       if (plan.split_k > 1) {
-        EXPECT_LE(tiles * plan.split_k, kH100.sm_count * c.min_blocks) << "M=" << M << " N=" << N;
+        EXPECT_LE(tiles * plan.split_k, kSm80Rules.sm_count * c.min_blocks) << "M=" << M << " N=" << N;
       }
       // Partial-sum traffic stays below the packed weight bytes (or the split is 2).
       if (plan.split_k > 2) {
@@ -108,6 +111,51 @@ TEST(Dispatch, SplitKNeverExceedsOneWave) {
       }
     }
   }
+}
+
+// The Hopper rules (fitted to bench/results/2026-11-25-h100-issue4-sweep{1,2}):
+// per (M, N, K) on 132 SMs, the configuration the sweep measured fastest or
+// within 5% of it.  Without sm_90a kernels in the build, the sm_80 rules.
+TEST(Dispatch, HopperBuckets) {
+  struct Row {
+    int M, N, K;
+    const char* want;
+  };
+  const Row rows[] = {
+      {1, 4096, 4096, "dec_m8n16k128s3"},         {12, 4096, 4096, "rdq_m16n128k128s6"},
+      {16, 14336, 4096, "dec_m16n32k128s2"},      {16, 4096, 14336, "dec_m16n32k128s2"},
+      {24, 4096, 4096, "rdq_m64n128k64s4"},       {64, 4096, 14336, "rdq_m64n128k64s4"},
+      {17, 14336, 4096, "sm90_coop_n128m64k64"},  {64, 14336, 4096, "sm90_coop_n128m64k64"},
+      {128, 14336, 4096, "sm90_coop_n128m128k64"}, {256, 14336, 4096, "sm90_coop_n128m256k64"},
+      {512, 14336, 4096, "sm90_coop_n128m256k64"}, {512, 4096, 4096, "sm90_coop_n128m128k64"},
+      {128, 4096, 14336, "sm90_coop_n128m128k64_sk"}, {256, 4096, 14336, "sm90_coop_n128m128k64_sk"},
+      {128, 4096, 4096, "sm90_pp_n64m128k64"},    {256, 4096, 4096, "sm90_pp_n64m128k64"},
+      {1024, 4096, 4096, "sm90_coop_n128m256k64"}, {8192, 4096, 14336, "sm90_coop_n128m256k64"},
+      {4096, 5120, 8192, "sm90_coop_n128m256k64"}, {600, 1024, 1024, "sm90_coop_n128m128k64"},
+  };
+  const bool built = w4a16::kernels::sm90_mixed_available();
+  for (const Row& r : rows) {
+    const Problem p{r.M, r.N, r.K, 128, true};
+    const GemmPlan plan = plan_gemm(p, kH100);
+    const std::string got = plan.sm90 ? w4a16::kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].name
+                                      : name_of(plan.config);
+    SCOPED_TRACE("M=" + std::to_string(r.M) + " N=" + std::to_string(r.N) + " K=" + std::to_string(r.K) + ": " +
+                 plan.reason);
+    if (built || std::string(r.want).rfind("sm90_", 0) != 0) {
+      EXPECT_EQ(got, r.want);
+    } else {
+      EXPECT_FALSE(plan.sm90);
+      EXPECT_NE(plan.reason.find("no sm_90a"), std::string::npos);
+    }
+  }
+  // The CUTLASS kernels cannot take g = 32 or N % 8 != 0: the sm_80 tiles, with the reason.
+  for (const Problem& p : {Problem{256, 14336, 4096, 32, true}, Problem{256, 14340, 4096, 128, true}}) {
+    const GemmPlan plan = plan_gemm(p, kH100);
+    EXPECT_FALSE(plan.sm90);
+    EXPECT_NE(plan.reason.find("cannot run"), std::string::npos) << plan.reason;
+  }
+  // Other archs never get them.
+  EXPECT_FALSE(plan_gemm(Problem{256, 14336, 4096, 128, true}, kThor).sm90);
 }
 
 TEST(Dispatch, ForcedConfig) {
@@ -140,7 +188,7 @@ TEST(Dispatch, SplitKFillsTheGpuForSmallProblems) {
 
 TEST(Dispatch, NoSplitWhenTilesFillTheGpu) {
   for (int M : {1024, 4096, 8192}) {
-    const GemmPlan plan = plan_gemm(Problem{M, 14336, 4096, 128, true}, kH100);
+    const GemmPlan plan = plan_gemm(Problem{M, 14336, 4096, 128, true}, kSm80Rules);
     EXPECT_EQ(plan.split_k, 1) << "M=" << M;
     EXPECT_EQ(plan.workspace_bytes, 0u) << "M=" << M;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "kernels/sm90/sm90_mixed_gemm.h"
 
@@ -142,23 +143,116 @@ std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels:
   return "";
 }
 
+namespace {
+
+kernels::Sm90MixedConfigId sm90_id(const char* name) {
+  for (int i = 0; i < static_cast<int>(kernels::Sm90MixedConfigId::kCount); ++i) {
+    if (std::string(kernels::kSm90MixedConfigs[i].name) == name) return static_cast<kernels::Sm90MixedConfigId>(i);
+  }
+  return kernels::Sm90MixedConfigId::kCount;
+}
+
+// The Hopper CUTLASS configuration for 16 < M, fitted to the sweep of every
+// configuration on H100 (bench/results/2026-11-25-h100-issue4-sweep{1,2}:
+// M = 16..8192 on (N, K) = (4096, 4096), (14336, 4096), (4096, 14336)), or
+// nullptr where the sm_80 register-dequant tiles measured faster.  The rules
+// count output tiles T(tile_n, tile_m) = ceil(N / tile_n) * ceil(M / tile_m)
+// against the SMs, because the persistent kernels run whole tiles: a wave
+// that leaves SMs idle costs the same as a full one.
+//  * M <= 64: the 128x64 tile when it fills >= 3/4 of the SMs (N = 14336:
+//    31.3 us flat for M = 16..64, 1.4x cuBLAS, vs 44-49 us rdq_m64); with
+//    fewer tiles the sm_80 tiles stream the weights faster (N = 4096, K =
+//    14336: rdq_m64 41-44 us vs stream-K 46 us).
+//  * 64 < M <= 512: the 128x256 tile when M > 128 (at M <= 128 half of it
+//    is padding: N = 14336, M = 128: 59.2 vs 35.6 us for 128x128) and its
+//    tiles fill >= 3/4 of the SMs (N = 14336, M = 192..512: 47.6-96.7 us,
+//    best), else the 128x128 tile when
+//    its tiles fill >= 0.7 (N = 14336, M = 96..128: 35.5 us; N = 4096,
+//    M = 384..512: 35 us), else stream-K for long K (N = 4096, K = 14336,
+//    M = 96..256: 47-69 us vs 72-104 us persistent), else ping-pong 64x128
+//    (N = 4096, K = 4096, M = 96..256: 24.3-27.6 us vs 33 us 128x128).
+//  * M > 512: the 128x256 tile when its tiles fill >= 0.7 of the SMs, else
+//    128x128.  The 128x256 tile is the best or within 3% of the best at every
+//    measured M >= 768 (the reordered-weight copy of it wins by <= 3% at
+//    M >= 2048 and loses by up to 7% at N = 4096, K = 14336, so it is left
+//    to autotune and W4A16_FORCE_CONFIG).
+const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
+  const auto tiles = [&](int tn, int tm) { return static_cast<long long>(ceil_div(p.N, tn)) * ceil_div(p.M, tm); };
+  const long long s = d.sm_count;
+  const long long t64 = tiles(128, 64), t128 = tiles(128, 128), t256 = tiles(128, 256);
+  char buf[160];
+  std::snprintf(buf, sizeof buf, " (tiles 128x64 %lld, 128x128 %lld, 128x256 %lld on %lld SMs)", t64, t128, t256, s);
+  const char* name = nullptr;
+  if (p.M <= 64) {
+    if (t64 * 4 >= s * 3) {
+      name = "sm90_coop_n128m64k64";
+      *why = "16 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs";
+    }
+  } else if (p.M <= 512) {
+    if (p.M > 128 && t256 * 4 >= s * 3) {
+      name = "sm90_coop_n128m256k64";
+      *why = "128 < M <= 512, 128x256 tiles fill >= 3/4 of the SMs";
+    } else if (t128 * 10 >= s * 7) {
+      name = "sm90_coop_n128m128k64";
+      *why = "64 < M <= 512, 128x128 tiles fill >= 0.7 of the SMs";
+    } else if (p.K >= 8192) {
+      name = "sm90_coop_n128m128k64_sk";
+      *why = "64 < M <= 512, few tiles and K >= 8192: stream-K";
+    } else {
+      name = "sm90_pp_n64m128k64";
+      *why = "64 < M <= 512, few tiles, K < 8192: ping-pong 64x128";
+    }
+  } else if (t256 * 10 >= s * 7) {
+    name = "sm90_coop_n128m256k64";
+    *why = "M > 512, 128x256 tiles fill >= 0.7 of the SMs";
+  } else {
+    name = "sm90_coop_n128m128k64";
+    *why = "M > 512, 128x128 tiles";
+  }
+  if (name != nullptr) *why += buf;
+  return name;
+}
+
+}  // namespace
+
 GemmPlan plan_gemm(const Problem& p, const Device& d) {
   GemmPlan plan{};
-  // Decode kernels where they measured faster (bench/results/2026-11-25-h100-471b9efded33-decode-report.log):
-  //  * M <= 8: the 8-token decode kernel (1.6-2.5x cuBLAS bf16 and 1.4-2.2x
-  //    the m16 rdq tile at M = 1).
-  //  * 8 < M <= 16 with N <= 8192 and K >= 8192: the 16-token decode kernel
-  //    (28.6 vs 40.0 us at N = 4096, K = 14336); with more columns the
-  //    128-column rdq tile is faster (35.8 vs 48.2 us at N = 14336, K = 4096).
-  const bool dec16 = p.M > 8 && p.M <= 16 && p.N <= 8192 && p.K >= 8192;
+  // Decode kernels where they measured fastest (H100, bench/results/2026-11-25-h100-issue4-sweep1):
+  //  * M <= 8: the 8-token decode kernel (1.8-2.8x cuBLAS bf16; 1.7-2.5x
+  //    faster than the m16 rdq tile at M = 1).
+  //  * 8 < M <= 16 with N >= 8192 or K >= 8192: the 16-token decode kernel
+  //    (N = 14336, K = 4096, M = 12: 27.3 us vs 35.0 us rdq_m16; N = 4096,
+  //    K = 14336: 26.1 vs 39.0 us); at N = K = 4096 the m16 rdq tile is
+  //    faster (12.3 vs 12.7 us at M = 12, 12.9 vs 13.8 us at M = 16).
+  const bool dec16 = p.M > 8 && p.M <= 16 && (p.N >= 8192 || p.K >= 8192);
   if (p.M <= 8 || dec16) {
     plan.config = p.M <= 8 ? Sm80MmaConfigId::dec_m8n16k128s3 : Sm80MmaConfigId::dec_m16n32k128s2;
-    plan.reason = p.M <= 8 ? "M <= 8: 8-token decode kernel" : "8 < M <= 16, N <= 8192, K >= 8192: 16-token decode kernel";
+    plan.reason = p.M <= 8 ? "M <= 8: 8-token decode kernel" : "8 < M <= 16, N or K >= 8192: 16-token decode kernel";
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);
     return plan;
   }
-  // Tile choice, fitted to the per-configuration sweep on H100
+  // Hopper: the CUTLASS kernels, where the rules above pick one it can run
+  // (sm_90a built, N % 8, group size a multiple of 64 or K).
+  if (p.M > 16 && d.arch == 90) {
+    std::string why;
+    const char* name = choose_sm90(p, d, &why);
+    if (name != nullptr) {
+      const kernels::Sm90MixedConfigId id = sm90_id(name);
+      const std::string reject = sm90_reject_reason(p, d, kernels::kSm90MixedConfigs[static_cast<int>(id)],
+                                                    kernels::sm90_mixed_available());
+      if (reject.empty()) {
+        plan.sm90 = true;
+        plan.sm90_config = id;
+        plan.reason = why;
+        finish_sm90(p, d, &plan);
+        return plan;
+      }
+      plan.reason = std::string("(sm90 ") + name + " cannot run: " + reject + ") ";
+    }
+  }
+  // The sm_80 tiles (every arch; on Hopper where the rules above chose none
+  // or it cannot run), fitted to the per-configuration sweep on H100
   // (bench/results/2026-11-25-h100-config-sweep.md):
   //  * 8 < M <= 16 (not taken by a decode kernel): weight-bound; the m16
   //    register-dequant tile streams the weights once.
@@ -175,17 +269,17 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   const int big_tiles = ceil_div(p.M, big.bm) * ceil_div(p.N, big.bn);
   if (p.M <= 16) {
     plan.config = Sm80MmaConfigId::rdq_m16n128k128s6;
-    plan.reason = "M <= 16: weight-streaming tile";
+    plan.reason += "M <= 16: weight-streaming tile";
   } else if (mid_tiles * 8 < d.sm_count) {
     plan.config = Sm80MmaConfigId::rdq_m16n128k128s6;
-    plan.reason = "tiny problem (64-row tiles < SMs/8): 16-row tiles for more CTAs";
+    plan.reason += "tiny problem (64-row tiles < SMs/8): 16-row tiles for more CTAs";
   } else if (p.M <= 64 || big_tiles * 4 < d.sm_count * 3) {
     plan.config = Sm80MmaConfigId::rdq_m64n128k64s4;
-    plan.reason = p.M <= 64 ? "16 < M <= 64: register-dequant 64-row tile"
-                            : "128-row tiles < 3/4 of the SMs: register-dequant 64-row tile";
+    plan.reason += p.M <= 64 ? "16 < M <= 64: register-dequant 64-row tile"
+                             : "128-row tiles < 3/4 of the SMs: register-dequant 64-row tile";
   } else {
     plan.config = Sm80MmaConfigId::sdq_m128n128k64s4;
-    plan.reason = "128-row tiles fill >= 3/4 of the SMs: shared-dequant 128-row tile";
+    plan.reason += "128-row tiles fill >= 3/4 of the SMs: shared-dequant 128-row tile";
   }
   plan.split_k = choose_split(p, config_of(plan.config), d, &plan.reason);
   finish(p, &plan);

@@ -132,6 +132,7 @@ TEST(Dispatch, HopperBuckets) {
       {128, 4096, 4096, "sm90_pp_n64m128k64"},    {256, 4096, 4096, "sm90_pp_n64m128k64"},
       {1024, 4096, 4096, "sm90_coop_n128m256k64"}, {8192, 4096, 14336, "sm90_coop_n128m256k64"},
       {4096, 5120, 8192, "sm90_coop_n128m256k64"}, {600, 1024, 1024, "sm90_coop_n128m128k64"},
+      {256, 256, 256, "rdq_m16n128k128s6"},       {2048, 2048, 2048, "sm90_coop_n128m256k64"},
   };
   const bool built = w4a16::kernels::sm90_mixed_available();
   for (const Row& r : rows) {

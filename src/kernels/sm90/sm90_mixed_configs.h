@@ -27,7 +27,13 @@
 //              int4 -> bf16 bit trick wants), at the cost of one read and
 //              one write of the weights per call
 //
-// Default set (TODO(#4): fit to a measured sweep; none has run on a GPU yet).
+// Default set, each measured over M = 16..8192 on H100
+// (bench/results/2026-11-25-h100-issue4-sweep{1,2}) and tested on tile edges:
+// the dispatcher (src/dispatch/dispatch.cpp, choose_sm90) picks 128x64,
+// 128x128, 128x256, stream-K and ping-pong where each measured fastest; the
+// 2-CTA cluster and the `_rp` copies never lost by more than a few percent
+// where they were not the fastest and won nowhere by more than 3%, so they
+// are autotune candidates and W4A16_FORCE_CONFIG targets only.
 #pragma once
 
 #define W4A16_SM90_MIXED_CONFIGS(X)                                                 \

@@ -7,8 +7,9 @@
 #   bash scripts/config_sweep.sh [BUILD_DIR] [OUTDIR] [CONFIG...]
 #
 # Writes OUTDIR/sweep-<config>.json (default OUTDIR: $OUT or bench/results);
-# with no CONFIG, every configuration plus "dispatch".  Each configuration is
-# timed only over the M range it accepts or could plausibly win.  Shapes are
+# with no CONFIG, every configuration plus "dispatch" (NAME:SPLIT forces a
+# split).  Each configuration is timed only over the M range it accepts or
+# could plausibly win, or over M_RANGE="lo hi" when set.  Shapes are
 # ordered (N, K)-major so the bench quantizes each weight matrix once.
 set -uo pipefail
 build="${1:-build-gpu}"
@@ -24,6 +25,7 @@ ms_between() {  # lo hi: the grid points in [lo, hi]
   printf '%s' "$out"
 }
 m_range_of() {
+  if [[ -n ${M_RANGE:-} ]]; then ms_between $M_RANGE; return; fi  # "lo hi" overrides the per-configuration range
   case "$1" in
     dec_m8*) ms_between 1 8 ;;
     dec_m16*) ms_between 8 16 ;;

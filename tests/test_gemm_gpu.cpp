@@ -245,6 +245,19 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
                        make_case(2 * tm + 1, 512 + e, 4096, 64, true), make_case(200, e, 1024, 128, false, 2.0f, 0.5f)},
                       cublas());
     run_exact_cases({make_case(tm + 3, 256 + e, 2112, 64, true), make_case(2, 128 + e, 4096, 4096, false, 2.0f, 1.0f)});
+    if (config.scheduler == w4a16::kernels::Sm90Scheduler::streamk) {
+      // Forced split-K (the dispatcher's use of the stream-K scheduler): 3
+      // ranges, so they differ in length (33 k blocks at K = 2112), with
+      // beta != 0 (C is added once, after the reduction) and per-channel.
+      const std::string split = std::string(config.name) + ":3";
+      SCOPED_TRACE("W4A16_FORCE_CONFIG=" + split);
+      std::printf("W4A16_FORCE_CONFIG=%s\n", split.c_str());
+      ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", split.c_str(), 1), 0);
+      run_checked_cases({make_case(33, 1024 + e, 2112, 64, true), make_case(tm + 1, 256 + e, 4096, 128, true, 0.5f, 1.0f),
+                         make_case(200, 4096, 4160, 4160, false)},
+                        cublas());
+      run_exact_cases({make_case(17, 128 + e, 2112, 64, true, 1.0f, 1.0f)});
+    }
   }
 }
 

@@ -103,6 +103,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.beta = a.beta;
     sp.device = dev.device;
     sp.sm_count = dev.sm_count;
+    sp.splits = plan.sm90_splits;
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);

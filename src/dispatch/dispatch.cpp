@@ -112,6 +112,7 @@ void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
   sp.K = p.K;
   sp.group_size = p.group_size;
   sp.sm_count = d.sm_count;
+  sp.splits = plan->sm90_splits;
   plan->cutlass_ws_bytes = kernels::sm90_mixed_workspace_size(plan->sm90_config, sp);
   plan->workspace_bytes = plan->cutlass_ws_bytes > 0 ? plan->cutlass_ws_offset + plan->cutlass_ws_bytes
                                                      : plan->zeros_t_offset + bytes;
@@ -176,13 +177,26 @@ kernels::Sm90MixedConfigId sm90_id(const char* name) {
 //    measured M >= 768 (the reordered-weight copy of it wins by <= 3% at
 //    M >= 2048 and loses by up to 7% at N = 4096, K = 14336, so it is left
 //    to autotune and W4A16_FORCE_CONFIG).
-const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
+const char* choose_sm90(const Problem& p, const Device& d, int* splits, std::string* why) {
   const auto tiles = [&](int tn, int tm) { return static_cast<long long>(ceil_div(p.N, tn)) * ceil_div(p.M, tm); };
   const long long s = d.sm_count;
   const long long t64 = tiles(128, 64), t128 = tiles(128, 128), t256 = tiles(128, 256);
   char buf[160];
   std::snprintf(buf, sizeof buf, " (tiles 128x64 %lld, 128x128 %lld, 128x256 %lld on %lld SMs)", t64, t128, t256, s);
   const char* name = nullptr;
+  *splits = 0;
+  // Few 128x128 tiles (< 0.7 of the SMs): split-K on the stream-K
+  // configuration, enough K ranges for about one wave, at least 8 k blocks
+  // of 64 each.
+  const long long fill = s / std::max(t128, 1LL);
+  const long long depth = p.K / 64 / 8;
+  const int split = static_cast<int>(std::min({fill, depth, 8LL}));
+  if (p.M <= 512 && t128 * 10 < s * 7 && split >= 2) {
+    *splits = split;
+    std::snprintf(buf, sizeof buf, " (128x128 tiles %lld on %lld SMs, %d k blocks)", t128, s, ceil_div(p.K, 64));
+    *why = "16 < M <= 512, 128x128 tiles < 0.7 of the SMs: split-K " + std::to_string(split) + buf;
+    return "sm90_coop_n128m128k64_sk";
+  }
   if (p.M <= 64) {
     if (t64 * 4 >= s * 3) {
       name = "sm90_coop_n128m64k64";
@@ -243,7 +257,8 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   // 256^3 4.1 us (rdq_m16) vs 6.3 us (ping-pong 64x128).
   if (p.M > 16 && d.arch == 90 && !tiny) {
     std::string why;
-    const char* name = choose_sm90(p, d, &why);
+    int splits = 0;
+    const char* name = choose_sm90(p, d, &splits, &why);
     if (name != nullptr) {
       const kernels::Sm90MixedConfigId id = sm90_id(name);
       const std::string reject = sm90_reject_reason(p, d, kernels::kSm90MixedConfigs[static_cast<int>(id)],
@@ -251,6 +266,7 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
       if (reject.empty()) {
         plan.sm90 = true;
         plan.sm90_config = id;
+        plan.sm90_splits = splits;
         plan.reason = why;
         finish_sm90(p, d, &plan);
         return plan;
@@ -314,8 +330,8 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
   for (int i = 0; i < static_cast<int>(kernels::Sm90MixedConfigId::kCount); ++i) {
     const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[i];
     if (name != c.name) continue;
-    if (split > 1) {
-      *error = "W4A16_FORCE_CONFIG: " + name + " has no split-K";
+    if (split > 1 && c.scheduler != kernels::Sm90Scheduler::streamk) {
+      *error = "W4A16_FORCE_CONFIG: " + name + " has no split-K (only the stream-K configurations take :SPLIT)";
       return false;
     }
     const std::string why = sm90_reject_reason(p, d, c, kernels::sm90_mixed_available());
@@ -325,6 +341,7 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
     }
     plan->sm90 = true;
     plan->sm90_config = static_cast<kernels::Sm90MixedConfigId>(i);
+    plan->sm90_splits = split > 1 ? std::min(split, ceil_div(p.K, c.tile_k)) : 0;
     plan->reason = "forced by W4A16_FORCE_CONFIG";
     finish_sm90(p, d, plan);
     return true;
@@ -361,9 +378,11 @@ std::string describe(const GemmPlan& plan, const Problem& p) {
   if (plan.sm90) {
     const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)];
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%s (CUTLASS sm90 %s, tile NxMxK=%dx%dx%d, transposed group params): ", c.name,
+    char split[32] = "";
+    if (plan.sm90_splits > 1) std::snprintf(split, sizeof split, " split_k=%d", plan.sm90_splits);
+    std::snprintf(buf, sizeof buf, "%s (CUTLASS sm90 %s, tile NxMxK=%dx%dx%d, transposed group params)%s: ", c.name,
                   c.schedule == kernels::Sm90Schedule::coop ? "cooperative" : "ping-pong", c.tile_n, c.tile_m,
-                  c.tile_k);
+                  c.tile_k, split);
     return std::string(buf) + plan.reason;
   }
   const Sm80MmaConfig& c = config_of(plan.config);

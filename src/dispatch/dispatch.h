@@ -32,6 +32,7 @@ struct GemmPlan {
   // the group params transposed, [K/g, N], from the workspace.
   bool sm90 = false;
   kernels::Sm90MixedConfigId sm90_config = kernels::Sm90MixedConfigId::kCount;
+  int sm90_splits = 0;             // sm90 stream-K configs: > 1 = split-K with this many K ranges, else CUTLASS's heuristic
   bool weights_reordered = false;  // sm90 `_rp`: the forward first reorders the weights into the workspace
   size_t reordered_w_offset = 0;   // sm90 `_rp`: byte offset of the reordered weights (N * K / 2 bytes)
   size_t scales_t_offset = 0;  // sm90: byte offsets of the transposed scales and zeros in the workspace

@@ -133,6 +133,17 @@ struct MixedGemm {
          cutlass::make_cute_packed_stride(StrideC{}, cute::make_shape(p.N, p.M, L)),
          static_cast<ElementY*>(p.y),
          cutlass::make_cute_packed_stride(StrideD{}, cute::make_shape(p.N, p.M, L))}};
+    if constexpr (kConfig.scheduler == Sm90Scheduler::streamk) {
+      // splits > 1: CUTLASS's split-K decomposition with exactly that many K
+      // ranges per output tile (whole 64-deep k blocks each, so every range
+      // starts on a group boundary of g % 64 == 0), reduced in a fixed order
+      // (ReductionMode::Deterministic, the scheduler's default).  Otherwise
+      // the scheduler's own data-parallel / split-K / stream-K heuristic.
+      if (p.splits > 1) {
+        args.scheduler.splits = p.splits;
+        args.scheduler.decomposition_mode = cutlass::gemm::kernel::detail::DecompositionMode::SplitK;
+      }
+    }
     args.hw_info.device_id = p.device;
     args.hw_info.sm_count = p.sm_count;
     return args;

@@ -31,6 +31,7 @@ struct Sm90MixedParams {
   float alpha, beta;
   int device;        // CUDA device ordinal the call runs on
   int sm_count;      // the device's SMs (saves CUTLASS a device query per call)
+  int splits;        // stream-K configurations: > 1 forces split-K with this many K ranges, else CUTLASS's heuristic
   void* workspace;   // stream-K partials (sm90_mixed_workspace_size bytes, 16 B aligned), else unused
   size_t workspace_bytes;
 };

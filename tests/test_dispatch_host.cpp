@@ -292,6 +292,18 @@ TEST(Dispatch, Sm90ForcedConfigurationsSayWhyTheyCannotRun) {
     EXPECT_EQ(plan.workspace_bytes, plan.cutlass_ws_offset + plan.cutlass_ws_bytes);
     ASSERT_TRUE(plan_forced(big, kH100, "sm90_coop_n128m128k64", &plan, &error)) << error;
     EXPECT_EQ(plan.cutlass_ws_bytes, 0u);
+    EXPECT_EQ(plan.sm90_splits, 0);
+    // Forced split-K on the stream-K configuration: CUTLASS's workspace holds
+    // an fp32 accumulator per 128x128 output tile (the splits add into it in
+    // a fixed order) plus its flags; other configurations take no :SPLIT.
+    const Problem mid{128, 4096, 4096, 128, true};
+    ASSERT_TRUE(plan_forced(mid, kH100, "sm90_coop_n128m128k64_sk:4", &plan, &error)) << error;
+    EXPECT_EQ(plan.sm90_splits, 4);
+    EXPECT_GE(plan.cutlass_ws_bytes, 32u * 128 * 128 * 4);
+    EXPECT_NE(describe(plan, mid).find("split_k=4"), std::string::npos) << describe(plan, mid);
+    EXPECT_FALSE(plan_forced(mid, kH100, "sm90_coop_n128m128k64:2", &plan, &error));
+    EXPECT_NE(error.find("only the stream-K"), std::string::npos) << error;
+    EXPECT_EQ(plan_gemm(mid, kH100).sm90_splits, 0);  // the dispatcher never splits (measured, see dispatch.cpp)
   }
   if (built) {
     // Reordered weights: their copy first (N * K / 2 bytes), then the

@@ -177,26 +177,19 @@ kernels::Sm90MixedConfigId sm90_id(const char* name) {
 //    measured M >= 768 (the reordered-weight copy of it wins by <= 3% at
 //    M >= 2048 and loses by up to 7% at N = 4096, K = 14336, so it is left
 //    to autotune and W4A16_FORCE_CONFIG).
-const char* choose_sm90(const Problem& p, const Device& d, int* splits, std::string* why) {
+const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
   const auto tiles = [&](int tn, int tm) { return static_cast<long long>(ceil_div(p.N, tn)) * ceil_div(p.M, tm); };
   const long long s = d.sm_count;
   const long long t64 = tiles(128, 64), t128 = tiles(128, 128), t256 = tiles(128, 256);
   char buf[160];
   std::snprintf(buf, sizeof buf, " (tiles 128x64 %lld, 128x128 %lld, 128x256 %lld on %lld SMs)", t64, t128, t256, s);
   const char* name = nullptr;
-  *splits = 0;
-  // Few 128x128 tiles (< 0.7 of the SMs): split-K on the stream-K
-  // configuration, enough K ranges for about one wave, at least 8 k blocks
-  // of 64 each.
-  const long long fill = s / std::max(t128, 1LL);
-  const long long depth = p.K / 64 / 8;
-  const int split = static_cast<int>(std::min({fill, depth, 8LL}));
-  if (p.M <= 512 && t128 * 10 < s * 7 && split >= 2) {
-    *splits = split;
-    std::snprintf(buf, sizeof buf, " (128x128 tiles %lld on %lld SMs, %d k blocks)", t128, s, ceil_div(p.K, 64));
-    *why = "16 < M <= 512, 128x128 tiles < 0.7 of the SMs: split-K " + std::to_string(split) + buf;
-    return "sm90_coop_n128m128k64_sk";
-  }
+  // Split-K on the stream-K configuration (W4A16_FORCE_CONFIG=..._sk:S) is
+  // not dispatched: forced to 2 / 4 / 8 ranges it measured 26.5-29 us flat
+  // for M = 16..256 on 4096x4096 (vs 16-28 us for the choices below) and
+  // 45.5-46.6 us for M = 24..128 on 4096x14336 (vs 41-46.5 us), within 3%
+  // elsewhere (bench/results/2026-11-25-h100-issue4-splitk): the kernel's
+  // fixed cost, not its k loop, dominates these few-tile problems.
   if (p.M <= 64) {
     if (t64 * 4 >= s * 3) {
       name = "sm90_coop_n128m64k64";
@@ -257,8 +250,7 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   // 256^3 4.1 us (rdq_m16) vs 6.3 us (ping-pong 64x128).
   if (p.M > 16 && d.arch == 90 && !tiny) {
     std::string why;
-    int splits = 0;
-    const char* name = choose_sm90(p, d, &splits, &why);
+    const char* name = choose_sm90(p, d, &why);
     if (name != nullptr) {
       const kernels::Sm90MixedConfigId id = sm90_id(name);
       const std::string reject = sm90_reject_reason(p, d, kernels::kSm90MixedConfigs[static_cast<int>(id)],
@@ -266,7 +258,6 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
       if (reject.empty()) {
         plan.sm90 = true;
         plan.sm90_config = id;
-        plan.sm90_splits = splits;
         plan.reason = why;
         finish_sm90(p, d, &plan);
         return plan;

@@ -2,22 +2,34 @@
 // device, the split-K rules, and the invariants of every listed configuration.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "dispatch/autotune_cache.h"
 #include "dispatch/dispatch.h"
 #include "kernels/sm80/sm80_mma_configs.h"
+#include "kernels/sm90/sm90_mixed_gemm.h"
 
 namespace {
 
+using w4a16::dispatch::describe;
 using w4a16::dispatch::Device;
 using w4a16::dispatch::GemmPlan;
+using w4a16::dispatch::plan_forced;
 using w4a16::dispatch::plan_gemm;
 using w4a16::dispatch::Problem;
+using w4a16::dispatch::sm90_reject_reason;
 using w4a16::kernels::kSm80MmaConfigs;
 using w4a16::kernels::Sm80MmaConfigId;
 
 constexpr Device kH100{90, 132};
+// The sm_80 tile rules at H100's SM count: what every non-Hopper arch runs
+// (and an H100 when the build has no sm_90a kernels).
+constexpr Device kSm80Rules{80, 132};
 constexpr Device kOrin{87, 16};   // Jetson AGX Orin: 16 SMs
 constexpr Device kThor{110, 20};  // Jetson Thor: 20 SMs
 
@@ -52,46 +64,46 @@ TEST(Dispatch, ConfigListInvariants) {
 TEST(Dispatch, EveryConfigIsReachable) {
   std::set<int> reached;
   for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
-    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 4096, 128, true}, kH100).config));
-    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 14336, 128, true}, kH100).config));
+    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 4096, 128, true}, kSm80Rules).config));
+    reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 14336, 128, true}, kSm80Rules).config));
   }
   EXPECT_EQ(reached.size(), static_cast<size_t>(Sm80MmaConfigId::kCount));
 }
 
 TEST(Dispatch, MBuckets) {
-  // Decode: M <= 8 always; 8 < M <= 16 only where few 128-column tiles exist and K is deep.
+  // Decode: M <= 8 always; 8 < M <= 16 where N or K >= 8192.
   for (int M : {1, 2, 7, 8}) {
     for (int K : {4096, 14336, 28672}) {
-      EXPECT_EQ(plan_gemm(Problem{M, 4096, K, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
-      EXPECT_EQ(plan_gemm(Problem{M, 14336, K, 128, true}, kH100).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
+      EXPECT_EQ(plan_gemm(Problem{M, 4096, K, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
+      EXPECT_EQ(plan_gemm(Problem{M, 14336, K, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
     }
   }
-  EXPECT_EQ(plan_gemm(Problem{9, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
-  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kH100).config, Sm80MmaConfigId::dec_m16n32k128s2);
-  EXPECT_EQ(plan_gemm(Problem{16, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
-  EXPECT_EQ(plan_gemm(Problem{16, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
-  EXPECT_EQ(plan_gemm(Problem{17, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
-  EXPECT_EQ(plan_gemm(Problem{64, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{9, 4096, 14336, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
+  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
+  EXPECT_EQ(plan_gemm(Problem{16, 14336, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
+  EXPECT_EQ(plan_gemm(Problem{16, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m16n128k128s6);
+  EXPECT_EQ(plan_gemm(Problem{17, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{64, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   // M = 128/256 on N = 4096: 32/64 tiles of 128 rows, under 3/4 of 132 SMs -> 64-row tiles.
-  EXPECT_EQ(plan_gemm(Problem{128, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
-  EXPECT_EQ(plan_gemm(Problem{256, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{128, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{256, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   // M = 256 on N = 14336: 224 tiles of 128 rows -> the shared-dequant kernel.
-  EXPECT_EQ(plan_gemm(Problem{256, 14336, 4096, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
-  EXPECT_EQ(plan_gemm(Problem{2048, 2048, 2048, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
-  EXPECT_EQ(plan_gemm(Problem{8192, 4096, 4096, 128, true}, kH100).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{256, 14336, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{2048, 2048, 2048, 128, true}, kSm80Rules).config, Sm80MmaConfigId::sdq_m128n128k64s4);
+  EXPECT_EQ(plan_gemm(Problem{8192, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::sdq_m128n128k64s4);
   // Tiny: the spec's 256^3 has 8 tiles of 64 rows -> 16-row tiles.
-  EXPECT_EQ(plan_gemm(Problem{256, 256, 256, 128, true}, kH100).config, Sm80MmaConfigId::rdq_m16n128k128s6);
+  EXPECT_EQ(plan_gemm(Problem{256, 256, 256, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m16n128k128s6);
 }
 
 TEST(Dispatch, SplitKNeverExceedsOneWave) {
   for (int M : {1, 8, 16, 33, 64, 128, 256}) {
     for (int N : {4096, 14336}) {
       const Problem p{M, N, 4096, 128, true};
-      const GemmPlan plan = plan_gemm(p, kH100);
+      const GemmPlan plan = plan_gemm(p, kSm80Rules);
       const auto& c = kSm80MmaConfigs[static_cast<int>(plan.config)];
       const int tiles = ((M + c.bm - 1) / c.bm) * ((N + c.bn - 1) / c.bn);
       if (plan.split_k > 1) {
-        EXPECT_LE(tiles * plan.split_k, kH100.sm_count * c.min_blocks) << "M=" << M << " N=" << N;
+        EXPECT_LE(tiles * plan.split_k, kSm80Rules.sm_count * c.min_blocks) << "M=" << M << " N=" << N;
       }
       // Partial-sum traffic stays below the packed weight bytes (or the split is 2).
       if (plan.split_k > 2) {
@@ -99,6 +111,52 @@ TEST(Dispatch, SplitKNeverExceedsOneWave) {
       }
     }
   }
+}
+
+// The Hopper rules (fitted to bench/results/2026-11-25-h100-issue4-sweep{1,2}):
+// per (M, N, K) on 132 SMs, the configuration the sweep measured fastest or
+// within 5% of it.  Without sm_90a kernels in the build, the sm_80 rules.
+TEST(Dispatch, HopperBuckets) {
+  struct Row {
+    int M, N, K;
+    const char* want;
+  };
+  const Row rows[] = {
+      {1, 4096, 4096, "dec_m8n16k128s3"},         {12, 4096, 4096, "rdq_m16n128k128s6"},
+      {16, 14336, 4096, "dec_m16n32k128s2"},      {16, 4096, 14336, "dec_m16n32k128s2"},
+      {24, 4096, 4096, "rdq_m64n128k64s4"},       {64, 4096, 14336, "rdq_m64n128k64s4"},
+      {17, 14336, 4096, "sm90_coop_n128m64k64"},  {64, 14336, 4096, "sm90_coop_n128m64k64"},
+      {128, 14336, 4096, "sm90_coop_n128m128k64"}, {256, 14336, 4096, "sm90_coop_n128m256k64"},
+      {512, 14336, 4096, "sm90_coop_n128m256k64"}, {512, 4096, 4096, "sm90_coop_n128m128k64"},
+      {128, 4096, 14336, "sm90_coop_n128m128k64_sk"}, {256, 4096, 14336, "sm90_coop_n128m128k64_sk"},
+      {128, 4096, 4096, "sm90_pp_n64m128k64"},    {256, 4096, 4096, "sm90_pp_n64m128k64"},
+      {1024, 4096, 4096, "sm90_coop_n128m256k64"}, {8192, 4096, 14336, "sm90_coop_n128m256k64"},
+      {4096, 5120, 8192, "sm90_coop_n128m256k64"}, {600, 1024, 1024, "sm90_coop_n128m128k64"},
+      {256, 256, 256, "rdq_m16n128k128s6"},       {2048, 2048, 2048, "sm90_coop_n128m256k64"},
+  };
+  const bool built = w4a16::kernels::sm90_mixed_available();
+  for (const Row& r : rows) {
+    const Problem p{r.M, r.N, r.K, 128, true};
+    const GemmPlan plan = plan_gemm(p, kH100);
+    const std::string got = plan.sm90 ? w4a16::kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].name
+                                      : name_of(plan.config);
+    SCOPED_TRACE("M=" + std::to_string(r.M) + " N=" + std::to_string(r.N) + " K=" + std::to_string(r.K) + ": " +
+                 plan.reason);
+    if (built || std::string(r.want).rfind("sm90_", 0) != 0) {
+      EXPECT_EQ(got, r.want);
+    } else {
+      EXPECT_FALSE(plan.sm90);
+      EXPECT_NE(plan.reason.find("no sm_90a"), std::string::npos);
+    }
+  }
+  // The CUTLASS kernels cannot take g = 32 or N % 8 != 0: the sm_80 tiles, with the reason.
+  for (const Problem& p : {Problem{256, 14336, 4096, 32, true}, Problem{256, 14340, 4096, 128, true}}) {
+    const GemmPlan plan = plan_gemm(p, kH100);
+    EXPECT_FALSE(plan.sm90);
+    EXPECT_NE(plan.reason.find("cannot run"), std::string::npos) << plan.reason;
+  }
+  // Other archs never get them.
+  EXPECT_FALSE(plan_gemm(Problem{256, 14336, 4096, 128, true}, kThor).sm90);
 }
 
 TEST(Dispatch, ForcedConfig) {
@@ -131,7 +189,7 @@ TEST(Dispatch, SplitKFillsTheGpuForSmallProblems) {
 
 TEST(Dispatch, NoSplitWhenTilesFillTheGpu) {
   for (int M : {1024, 4096, 8192}) {
-    const GemmPlan plan = plan_gemm(Problem{M, 14336, 4096, 128, true}, kH100);
+    const GemmPlan plan = plan_gemm(Problem{M, 14336, 4096, 128, true}, kSm80Rules);
     EXPECT_EQ(plan.split_k, 1) << "M=" << M;
     EXPECT_EQ(plan.workspace_bytes, 0u) << "M=" << M;
   }
@@ -189,3 +247,200 @@ TEST(Dispatch, DeterministicPlan) {
 }
 
 }  // namespace
+
+// The Hopper CUTLASS configurations are forced-only until a sweep fits them
+// into plan_gemm (TODO(#4)); what they refuse is decided on the host.
+TEST(Dispatch, Sm90ForcedConfigurationsSayWhyTheyCannotRun) {
+  using w4a16::kernels::kSm90MixedConfigs;
+  const auto& c = kSm90MixedConfigs[0];
+  const bool built = w4a16::kernels::sm90_mixed_available();
+  EXPECT_EQ(sm90_reject_reason(Problem{256, 4096, 4096, 128, true}, kH100, c, true), "");
+  EXPECT_EQ(sm90_reject_reason(Problem{256, 4096, 4096, 4096, false}, kH100, c, true), "");
+  EXPECT_NE(sm90_reject_reason(Problem{256, 4096, 4096, 32, true}, kH100, c, true).find("group size 32"),
+            std::string::npos);
+  EXPECT_NE(sm90_reject_reason(Problem{256, 4100, 4096, 128, true}, kH100, c, true).find("multiple of 8"),
+            std::string::npos);
+  EXPECT_NE(sm90_reject_reason(Problem{256, 4096, 4096, 128, true}, kOrin, c, true).find("sm_90"),
+            std::string::npos);
+  EXPECT_NE(sm90_reject_reason(Problem{256, 4096, 4096, 128, true}, kH100, c, false).find("no sm_90a"),
+            std::string::npos);
+
+  GemmPlan plan{};
+  std::string error;
+  const Problem p{256, 4096, 4096, 128, true};
+  if (built) {
+    ASSERT_TRUE(plan_forced(p, kH100, c.name, &plan, &error)) << error;
+    EXPECT_TRUE(plan.sm90);
+    EXPECT_EQ(plan.split_k, 1);
+    // Transposed scales and zeros, [K/g, N] bf16 each, 256-byte aligned.
+    EXPECT_EQ(plan.scales_t_offset, 0u);
+    EXPECT_EQ(plan.zeros_t_offset, 32u * 4096 * 2);
+    EXPECT_EQ(plan.workspace_bytes, 2u * 32 * 4096 * 2);
+    EXPECT_NE(describe(plan, p).find("CUTLASS sm90"), std::string::npos) << describe(plan, p);
+  } else {
+    EXPECT_FALSE(plan_forced(p, kH100, c.name, &plan, &error));
+    EXPECT_NE(error.find("no sm_90a"), std::string::npos) << error;
+  }
+  if (built) {
+    // Stream-K: CUTLASS's own workspace after the transposed group params
+    // (its size is host arithmetic: here 14336 x 4096 at M = 4096 on 132 SMs).
+    const Problem big{4096, 14336, 4096, 128, true};
+    ASSERT_TRUE(plan_forced(big, kH100, "sm90_coop_n128m128k64_sk", &plan, &error)) << error;
+    EXPECT_GT(plan.cutlass_ws_bytes, 0u);
+    EXPECT_EQ(plan.cutlass_ws_offset % 256, 0u);
+    EXPECT_GE(plan.cutlass_ws_offset, 2u * 32 * 14336 * 2);
+    EXPECT_EQ(plan.workspace_bytes, plan.cutlass_ws_offset + plan.cutlass_ws_bytes);
+    ASSERT_TRUE(plan_forced(big, kH100, "sm90_coop_n128m128k64", &plan, &error)) << error;
+    EXPECT_EQ(plan.cutlass_ws_bytes, 0u);
+    EXPECT_EQ(plan.sm90_splits, 0);
+    // Forced split-K on the stream-K configuration: CUTLASS's workspace holds
+    // an fp32 accumulator per 128x128 output tile (the splits add into it in
+    // a fixed order) plus its flags; other configurations take no :SPLIT.
+    const Problem mid{128, 4096, 4096, 128, true};
+    ASSERT_TRUE(plan_forced(mid, kH100, "sm90_coop_n128m128k64_sk:4", &plan, &error)) << error;
+    EXPECT_EQ(plan.sm90_splits, 4);
+    EXPECT_GE(plan.cutlass_ws_bytes, 32u * 128 * 128 * 4);
+    EXPECT_NE(describe(plan, mid).find("split_k=4"), std::string::npos) << describe(plan, mid);
+    EXPECT_FALSE(plan_forced(mid, kH100, "sm90_coop_n128m128k64:2", &plan, &error));
+    EXPECT_NE(error.find("only the stream-K"), std::string::npos) << error;
+    EXPECT_EQ(plan_gemm(mid, kH100).sm90_splits, 0);  // the dispatcher never splits (measured, see dispatch.cpp)
+  }
+  if (built) {
+    // Reordered weights: their copy first (N * K / 2 bytes), then the
+    // transposed group params; N and K must be multiples of 16.
+    ASSERT_TRUE(plan_forced(p, kH100, "sm90_coop_n128m128k64_rp", &plan, &error)) << error;
+    EXPECT_TRUE(plan.weights_reordered);
+    EXPECT_EQ(plan.reordered_w_offset, 0u);
+    EXPECT_EQ(plan.scales_t_offset, 4096u * 4096 / 2);
+    EXPECT_EQ(plan.workspace_bytes, 4096u * 4096 / 2 + 2u * 32 * 4096 * 2);
+    EXPECT_FALSE(plan_forced(Problem{256, 4104, 4096, 128, true}, kH100, "sm90_coop_n128m128k64_rp", &plan, &error));
+    EXPECT_NE(error.find("multiples of 16"), std::string::npos) << error;
+    ASSERT_TRUE(plan_forced(Problem{256, 4104, 4096, 128, true}, kH100, c.name, &plan, &error)) << error;
+    EXPECT_FALSE(plan.weights_reordered);
+  }
+  EXPECT_FALSE(plan_forced(Problem{256, 4096, 4096, 32, true}, kH100, c.name, &plan, &error));
+  std::string spec = std::string(c.name) + ":2";
+  EXPECT_FALSE(plan_forced(p, kH100, spec.c_str(), &plan, &error));
+}
+
+// ---- autotune: the persisted table and the candidate list ------------------
+
+namespace autotune_test {
+
+using w4a16::dispatch::AutotuneCache;
+using w4a16::dispatch::TuneChoice;
+using w4a16::dispatch::TuneFingerprint;
+using w4a16::dispatch::TuneKey;
+
+TuneFingerprint h100_fingerprint() {
+  TuneFingerprint fp;
+  fp.library = "0.1.0";
+  fp.gpu = "NVIDIA H100 80GB HBM3";
+  fp.arch = 90;
+  fp.sm_count = 132;
+  return fp;
+}
+
+std::string temp_path(const char* name) {
+  return (testing::TempDir() + "/w4a16_" + name + "_" + std::to_string(::getpid()) + ".txt");
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+}
+
+const char* kHeader = "w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n";
+
+}  // namespace autotune_test
+
+TEST(Autotune, SavedTableLoadsBack) {
+  using namespace autotune_test;
+  const std::string path = temp_path("roundtrip");
+  AutotuneCache cache;
+  cache.put(TuneKey{1, 4096, 4096, 128, true}, TuneChoice{"dec_m8n16k128s3:1", 6.875});
+  cache.put(TuneKey{256, 14336, 4096, 64, false}, TuneChoice{"sm90_coop_n128m64k64", 41.5});
+  std::string error;
+  ASSERT_TRUE(cache.save(path, h100_fingerprint(), &error)) << error;
+  AutotuneCache loaded;
+  std::string warning;
+  ASSERT_TRUE(loaded.load(path, h100_fingerprint(), &warning)) << warning;
+  EXPECT_EQ(loaded.size(), 2u);
+  const TuneChoice* c = loaded.find(TuneKey{256, 14336, 4096, 64, false});
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->spec, "sm90_coop_n128m64k64");
+  EXPECT_NEAR(c->time_us, 41.5, 1e-3);
+  EXPECT_EQ(loaded.find(TuneKey{256, 14336, 4096, 64, true}), nullptr);  // zeros are part of the key
+  std::remove(path.c_str());
+}
+
+TEST(Autotune, MissingFileIsSilentStaleAndCorruptFilesWarnAndLoadNothing) {
+  using namespace autotune_test;
+  AutotuneCache cache;
+  std::string warning;
+  EXPECT_FALSE(cache.load(temp_path("missing"), h100_fingerprint(), &warning));
+  EXPECT_EQ(warning, "");
+
+  const std::string path = temp_path("bad");
+  struct Case {
+    std::string text, expect;
+  };
+  const Case cases[] = {
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 6.9\n", ""},  // good
+      {"w4a16-autotune 1\nlibrary 0.0.9\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n", "stale"},
+      {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H200\narch 90 sm_count 132\n", "stale"},
+      {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 114\n", "stale"},
+      {"garbage\n", "not an autotune header"},
+      {"w4a16-autotune 1\nlibrary 0.1.0\n", "truncated"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1\n", "line 5"},
+      {std::string(kHeader) + "1 4096 4096 128 2 dec_m8n16k128s3:1 6.9\n", "impossible problem"},
+      {std::string(kHeader) + "1 4096 4096 128 1 ../../etc/passwd 6.9\n", "invalid configuration spec"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 -3\n", "impossible time"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 6.9 extra\n", "does not parse"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    write_file(path, c.text);
+    cache.put(TuneKey{7, 7, 7, 7, false}, TuneChoice{"x", 1.0});
+    const bool ok = cache.load(path, h100_fingerprint(), &warning);
+    if (c.expect.empty()) {
+      EXPECT_TRUE(ok) << warning;
+      EXPECT_EQ(cache.size(), 1u);
+    } else {
+      EXPECT_FALSE(ok);
+      EXPECT_NE(warning.find(c.expect), std::string::npos) << warning;
+      EXPECT_EQ(cache.size(), 0u) << "a rejected file must leave nothing behind";
+    }
+  }
+  std::remove(path.c_str());
+}
+
+TEST(Autotune, CandidatesListEveryRunnableConfigurationAndSayWhyOthersAreNot) {
+  using w4a16::dispatch::candidates;
+  std::vector<std::string> rejected;
+  // M = 1: every sm80 configuration, decode ones included.
+  auto c1 = candidates(Problem{1, 4096, 4096, 128, true}, kH100, &rejected);
+  std::set<std::string> names1;
+  for (const auto& c : c1) names1.insert(c.spec.substr(0, c.spec.find(':')));
+  for (const auto& c : kSm80MmaConfigs) EXPECT_EQ(names1.count(c.name), 1u) << c.name;
+  // M = 256: no decode kernels, each rejection named with its reason.
+  rejected.clear();
+  auto c256 = candidates(Problem{256, 4096, 4096, 32, true}, kH100, &rejected);
+  for (const auto& c : c256) EXPECT_EQ(c.spec.find("dec_"), std::string::npos) << c.spec;
+  bool dec_reason = false, sm90_reason = false;
+  for (const auto& r : rejected) {
+    dec_reason |= r.find("dec_m8n16k128s3: decode kernel, M > 64") != std::string::npos;
+    sm90_reason |= r.find("sm90_") == 0;
+  }
+  EXPECT_TRUE(dec_reason);
+  EXPECT_TRUE(sm90_reason);  // g = 32 (or no sm_90a in this build)
+  // Every candidate's spec is accepted back by plan_forced with the same plan.
+  for (const auto& c : c256) {
+    GemmPlan p{};
+    std::string error;
+    ASSERT_TRUE(plan_forced(Problem{256, 4096, 4096, 32, true}, kH100, c.spec.c_str(), &p, &error)) << error;
+    EXPECT_EQ(p.workspace_bytes, c.plan.workspace_bytes) << c.spec;
+  }
+}

@@ -3,6 +3,7 @@
 // graph capture; multi-threaded use; the M == 0 no-op.  Every case prints its
 // seed; W4A16_SEED=<seed> reruns a case with the same data.  Skips without a GPU.
 #include <cuda_runtime_api.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,12 +12,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "kernels/sm80/sm80_mma_configs.h"
+#include "kernels/sm90/sm90_mixed_gemm.h"
 #include "testutil.h"
 #include "w4a16/w4a16.h"
 
@@ -208,6 +211,125 @@ TEST_F(GemmGpu, EveryConfigurationForced) {
   }
 }
 
+// Why the CUTLASS Hopper kernels cannot run here (empty when they can).
+std::string sm90_skip_reason() {
+  if (!w4a16::kernels::sm90_mixed_available()) return "this build has no sm_90a kernels";
+  int major = 0, device = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  if (major != 9) return "the CUTLASS Hopper kernels need an sm_90 device, this one is sm_" + std::to_string(major) + "x";
+  return "";
+}
+
+// The Hopper CUTLASS configurations (issue #4), each forced on its tile edges:
+// M around the token tile (1, 63..65, 129, 200), N a multiple of 8 but not of
+// the 64/128-row weight tile, g = 64 / 128 / per-channel, K not a multiple of
+// the group (a partial last group where the format allows it: per-channel
+// K = 4160 is one group), symmetric and zero-point, alpha/beta.  Skipped with
+// the reason when the device is not sm_90 or the build has no sm_90a.
+TEST_F(GemmGpu, Sm90ConfigurationsForced) {
+  if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  struct EnvGuard {
+    ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
+  } guard;
+  for (const auto& config : w4a16::kernels::kSm90MixedConfigs) {
+    SCOPED_TRACE(std::string("W4A16_FORCE_CONFIG=") + config.name);
+    std::printf("W4A16_FORCE_CONFIG=%s\n", config.name);
+    ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", config.name, 1), 0);
+    const int tm = config.tile_m;
+    // N off the weight tile by the smallest step the configuration accepts
+    // (8; 16 for reordered weights, whose atoms are 16 rows).
+    const int e = config.weights == w4a16::kernels::Sm90Weights::reordered ? 16 : 8;
+    run_checked_cases({make_case(1, 128 + e, 4096, 128, true), make_case(tm - 1, 256 + e, 2112, 64, false),
+                       make_case(tm, 1024 + e, 4096, 128, true, 0.5f, 1.0f), make_case(tm + 1, 4096, 4160, 4160, true),
+                       make_case(2 * tm + 1, 512 + e, 4096, 64, true), make_case(200, e, 1024, 128, false, 2.0f, 0.5f)},
+                      cublas());
+    run_exact_cases({make_case(tm + 3, 256 + e, 2112, 64, true), make_case(2, 128 + e, 4096, 4096, false, 2.0f, 1.0f)});
+    if (config.scheduler == w4a16::kernels::Sm90Scheduler::streamk) {
+      // Forced split-K (the dispatcher's use of the stream-K scheduler): 3
+      // ranges, so they differ in length (33 k blocks at K = 2112), with
+      // beta != 0 (C is added once, after the reduction) and per-channel.
+      const std::string split = std::string(config.name) + ":3";
+      SCOPED_TRACE("W4A16_FORCE_CONFIG=" + split);
+      std::printf("W4A16_FORCE_CONFIG=%s\n", split.c_str());
+      ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", split.c_str(), 1), 0);
+      run_checked_cases({make_case(33, 1024 + e, 2112, 64, true), make_case(tm + 1, 256 + e, 4096, 128, true, 0.5f, 1.0f),
+                         make_case(200, 4096, 4160, 4160, false)},
+                        cublas());
+      run_exact_cases({make_case(17, 128 + e, 2112, 64, true, 1.0f, 1.0f)});
+    }
+  }
+}
+
+// The reordered weight layout of the `_rp` configurations, written by
+// sm90_prepack_weights, against a host reordering derived independently from
+// the PTX ISA's register fragment of the wgmma A operand (m64nNk16, bf16):
+// lane l of a warp's 16 x 16 slice holds rows l/4 and l/4 + 8, k pairs
+// 2*(l%4) + {0,1} and + 8, as a0..a7 = (r, c), (r, c+1), (r+8, c), (r+8, c+1),
+// (r, c+8), (r, c+9), (r+8, c+8), (r+8, c+9); the layout stores lane l's eight
+// nibbles contiguously at 8*l in the order a0 a2 a4 a6 a1 a3 a5 a7, slices
+// along N first, then K (docs/sm90-weight-reorder.md).
+TEST_F(GemmGpu, Sm90PrepackMatchesTheFragmentOrder) {
+  for (const auto [N, K] : {std::pair{16, 16}, std::pair{48, 32}, std::pair{272, 2112}}) {
+    const uint64_t seed = seed_from_env_or_random();
+    std::printf("prepack N=%d K=%d seed=%llu\n", N, K, static_cast<unsigned long long>(seed));
+    std::mt19937_64 rng(seed);
+    std::vector<uint8_t> wq(static_cast<size_t>(N) * K / 2);
+    for (auto& b : wq) b = static_cast<uint8_t>(rng());
+    const auto nibble = [&](int n, int k) { return (wq[(static_cast<size_t>(n) * K + k) / 2] >> (4 * (k & 1))) & 0xF; };
+    std::vector<uint8_t> want(wq.size(), 0);
+    for (int n = 0; n < N; ++n) {
+      for (int k = 0; k < K; ++k) {
+        const int r = n % 16, c = k % 16;
+        const int lane = (r % 8) * 4 + (c % 8) / 2;
+        const int a = (c % 2) + 2 * (r / 8) + 4 * (c / 8);  // a0..a7 as above
+        const int pos = a % 2 == 0 ? a / 2 : 4 + a / 2;       // where a_i sits in a0 a2 a4 a6 a1 a3 a5 a7
+        const size_t e = static_cast<size_t>(k / 16) * 16 * N + static_cast<size_t>(n / 16) * 256 + lane * 8 + pos;
+        want[e / 2] |= static_cast<uint8_t>(nibble(n, k) << (4 * (e % 2)));
+      }
+    }
+    DeviceBuffer d_in(wq.size()), d_out(wq.size());
+    ASSERT_EQ(cudaMemcpy(d_in.get(), wq.data(), wq.size(), cudaMemcpyHostToDevice), cudaSuccess);
+    ASSERT_EQ(cudaMemset(d_out.get(), 0xA5, wq.size()), cudaSuccess);
+    ASSERT_EQ(w4a16::kernels::sm90_prepack_weights(d_in.get(), d_out.get(), N, K, nullptr), cudaSuccess);
+    std::vector<uint8_t> got(wq.size());
+    ASSERT_EQ(cudaMemcpy(got.data(), d_out.get(), got.size(), cudaMemcpyDeviceToHost), cudaSuccess);
+    size_t bad = 0;
+    for (size_t i = 0; i < got.size(); ++i) bad += got[i] != want[i];
+    EXPECT_EQ(bad, 0u) << "of " << got.size() << " bytes";
+  }
+  EXPECT_EQ(w4a16::kernels::sm90_prepack_weights(nullptr, nullptr, 24, 16, nullptr), cudaErrorInvalidValue);
+}
+
+// Autotune mode: the first call per problem times the candidates and writes
+// the table; results stay within the fp64 / cuBLAS checks whichever wins; a
+// second call (same process) reuses the table; a beta != 0 call does not tune.
+TEST_F(GemmGpu, AutotuneChoosesACheckedConfigurationAndPersistsIt) {
+  const std::string path = testing::TempDir() + "/w4a16_autotune_gpu_" + std::to_string(::getpid()) + ".txt";
+  std::remove(path.c_str());
+  struct EnvGuard {
+    ~EnvGuard() {
+      unsetenv("W4A16_AUTOTUNE");
+      unsetenv("W4A16_AUTOTUNE_FILE");
+    }
+  } guard;
+  ASSERT_EQ(setenv("W4A16_AUTOTUNE", "1", 1), 0);
+  ASSERT_EQ(setenv("W4A16_AUTOTUNE_FILE", path.c_str(), 1), 0);
+  const std::vector<GemmCase> cases = {make_case(1, 4096, 4096, 128, true), make_case(256, 4096, 4096, 128, true),
+                                       make_case(96, 1032, 2080, 32, false)};
+  run_checked_cases(cases, cublas());
+  run_checked_cases(cases, cublas());  // from the table this time
+  run_checked_cases({make_case(33, 4096, 4096, 128, true, 1.0f, 0.5f)}, cublas());  // beta != 0: heuristic
+  FILE* f = std::fopen(path.c_str(), "r");
+  ASSERT_NE(f, nullptr) << "autotune wrote no file at " << path;
+  char line[256];
+  int lines = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) ++lines;
+  std::fclose(f);
+  EXPECT_EQ(lines, 4 + 3) << "header + one entry per tuned problem (none for beta != 0)";
+  std::remove(path.c_str());
+}
+
 TEST_F(GemmGpu, ExactEveryBatchSize) {
   std::vector<GemmCase> cases;
   for (int M = 1; M <= 17; ++M) {
@@ -320,31 +442,51 @@ TEST_F(GemmGpu, DeterministicAcrossRuns) {
   }
 }
 
+// Enqueues the case once directly and once captured in a CUDA graph (global
+// capture mode: any forbidden call inside the forward breaks the capture),
+// then replays the graph: every replay must equal the direct run bit for bit.
+void expect_graph_matches_direct(const GemmCase& c, uint64_t seed) {
+  SCOPED_TRACE(shape_of(c) + " seed=" + std::to_string(seed));
+  std::printf("graph %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
+  DeviceProblem p(c, seed);
+  CudaStream stream;
+  const std::vector<uint16_t> direct = p.run(stream.get());
+
+  cudaGraph_t graph = nullptr;
+  ASSERT_EQ(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeGlobal), cudaSuccess);
+  const w4a16Status_t st = p.enqueue(stream.get());
+  const cudaError_t end = cudaStreamEndCapture(stream.get(), &graph);
+  ASSERT_EQ(st, W4A16_STATUS_SUCCESS) << "during capture: " << w4a16GetLastErrorMessage();
+  ASSERT_EQ(end, cudaSuccess) << cudaGetErrorString(end);
+  cudaGraphExec_t exec = nullptr;
+  ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
+  for (int replay = 0; replay < 3; ++replay) {
+    ASSERT_EQ(cudaGraphLaunch(exec, stream.get()), cudaSuccess);
+    stream.synchronize();
+    EXPECT_EQ(count_differences(p.output(), direct), 0) << "replay " << replay;
+  }
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+}
+
 TEST_F(GemmGpu, GraphCaptureMatchesDirectRun) {
   CaseSeeds seeds;
-  for (const GemmCase& c : {make_case(4, 4096, 4096, 128, true), make_case(256, 4096, 4096, 64, false, 1.0f, 1.0f)}) {
-    const uint64_t seed = seeds.next();
-    SCOPED_TRACE(shape_of(c) + " seed=" + std::to_string(seed));
-    std::printf("graph %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
-    DeviceProblem p(c, seed);
-    CudaStream stream;
-    const std::vector<uint16_t> direct = p.run(stream.get());
+  for (const GemmCase& c : {make_case(4, 4096, 4096, 128, true), make_case(256, 4096, 4096, 64, false, 1.0f, 1.0f)})
+    expect_graph_matches_direct(c, seeds.next());
+}
 
-    cudaGraph_t graph = nullptr;
-    ASSERT_EQ(cudaStreamBeginCapture(stream.get(), cudaStreamCaptureModeGlobal), cudaSuccess);
-    const w4a16Status_t st = p.enqueue(stream.get());
-    const cudaError_t end = cudaStreamEndCapture(stream.get(), &graph);
-    ASSERT_EQ(st, W4A16_STATUS_SUCCESS) << "during capture: " << w4a16GetLastErrorMessage();
-    ASSERT_EQ(end, cudaSuccess) << cudaGetErrorString(end);
-    cudaGraphExec_t exec = nullptr;
-    ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
-    for (int replay = 0; replay < 3; ++replay) {
-      ASSERT_EQ(cudaGraphLaunch(exec, stream.get()), cudaSuccess);
-      stream.synchronize();
-      EXPECT_EQ(count_differences(p.output(), direct), 0) << "replay " << replay;
-    }
-    cudaGraphExecDestroy(exec);
-    cudaGraphDestroy(graph);
+// The CUTLASS Hopper kernels in a graph: their host-side set-up (TMA
+// descriptors, the shared-memory attribute) runs on every call, capture included.
+TEST_F(GemmGpu, Sm90GraphCaptureMatchesDirectRun) {
+  if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  struct EnvGuard {
+    ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
+  } guard;
+  CaseSeeds seeds;
+  for (const auto& config : w4a16::kernels::kSm90MixedConfigs) {
+    SCOPED_TRACE(std::string("W4A16_FORCE_CONFIG=") + config.name);
+    ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", config.name, 1), 0);
+    expect_graph_matches_direct(make_case(256, 4096, 4096, 128, true, 1.0f, 1.0f), seeds.next());
   }
 }
 

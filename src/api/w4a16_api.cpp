@@ -5,14 +5,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <exception>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/device_info.h"
 #include "core/status.h"
 #include "core/validate.h"
+#include "dispatch/autotune_cache.h"
 #include "dispatch/dispatch.h"
 #include "kernels/sm80/sm80_mma_gemm.h"
+#include "kernels/sm90/sm90_mixed_gemm.h"
 #include "quant/quantize.h"
 #include "w4a16/w4a16.h"
 
@@ -50,6 +55,212 @@ w4a16Status_t make_plan(const char* fn, const dispatch::Problem& problem, const 
   }
   *plan = dispatch::plan_gemm(problem, device);
   return W4A16_STATUS_SUCCESS;
+}
+
+// The validated arguments of one forward call.
+struct ForwardArgs {
+  const void* x;
+  const void* wq;
+  const void* scales;
+  const void* zeros;
+  void* y;
+  int M, N, K, group_size;
+  float alpha, beta;
+  void* workspace;
+};
+
+// Enqueues `plan` on `stream` (the arguments are validated and the workspace
+// is large enough for the plan).  Nothing allocated, no host sync.
+cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, const DeviceInfo& dev,
+                         cudaStream_t stream) {
+  if (plan.sm90) {
+    // Hopper CUTLASS path: group params transposed into the workspace (and,
+    // for `_rp` configurations, the weights reordered), then the GEMM (two or
+    // three kernels on `stream`, nothing allocated, no host sync).
+    char* ws = static_cast<char*>(a.workspace);
+    const void* weights = a.wq;
+    if (plan.weights_reordered) {
+      void* reordered = ws + plan.reordered_w_offset;
+      const cudaError_t err = kernels::sm90_prepack_weights(a.wq, reordered, a.N, a.K, stream);
+      if (err != cudaSuccess) return err;
+      weights = reordered;
+    }
+    void* scales_t = ws + plan.scales_t_offset;
+    void* zeros_t = ws + plan.zeros_t_offset;
+    cudaError_t err = kernels::transpose_group_params(a.scales, a.zeros, scales_t, zeros_t, a.N, a.K / a.group_size, stream);
+    if (err != cudaSuccess) return err;
+    kernels::Sm90MixedParams sp{};
+    sp.x = a.x;
+    sp.wq = weights;
+    sp.scales_t = scales_t;
+    sp.zeros_t = zeros_t;
+    sp.y = a.y;
+    sp.M = a.M;
+    sp.N = a.N;
+    sp.K = a.K;
+    sp.group_size = a.group_size;
+    sp.alpha = a.alpha;
+    sp.beta = a.beta;
+    sp.device = dev.device;
+    sp.sm_count = dev.sm_count;
+    sp.splits = plan.sm90_splits;
+    sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
+    sp.workspace_bytes = plan.cutlass_ws_bytes;
+    return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
+  }
+
+  kernels::GemmParams params{};
+  params.x = static_cast<const uint16_t*>(a.x);
+  params.wq = static_cast<const uint8_t*>(a.wq);
+  params.scales = static_cast<const uint16_t*>(a.scales);
+  params.zeros = static_cast<const uint16_t*>(a.zeros);
+  params.y = static_cast<uint16_t*>(a.y);
+  params.partials = static_cast<float*>(plan.split_k > 1 ? a.workspace : nullptr);
+  params.counters = plan.counters_offset > 0
+                        ? reinterpret_cast<unsigned*>(static_cast<char*>(a.workspace) + plan.counters_offset)
+                        : nullptr;
+  params.M = a.M;
+  params.N = a.N;
+  params.K = a.K;
+  params.group_size = a.group_size;
+  params.groups_per_row = a.K / a.group_size;
+  params.group_shift = params.groups_per_row > 1 ? log2_exact(a.group_size) : 0;
+  params.alpha = a.alpha;
+  params.beta = a.beta;
+  params.split_k = plan.split_k;
+
+  return kernels::sm80_mma_gemm(plan.config, params, stream);
+}
+
+// ---- autotune mode (W4A16_AUTOTUNE=1) -------------------------------------
+// On the first call of a problem (M, N, K, g, zeros), outside stream capture
+// and with beta == 0, every candidate configuration (dispatch::candidates)
+// that fits the caller's workspace is timed on the caller's buffers (one
+// warm-up, then the median of 5 event-timed launches; this call synchronizes
+// the stream), the fastest is kept and the table is saved to
+// W4A16_AUTOTUNE_FILE (default ./w4a16_autotune.txt), which later runs load.
+// A stale or corrupt file is ignored with a warning on stderr.  Inside a
+// capture, with beta != 0 (timing would overwrite y), or when timing fails,
+// the heuristic plan is used.  W4A16_FORCE_CONFIG takes precedence.  The
+// timing runs on the caller's weights as they are: a layer smaller than L2
+// is timed L2-resident after the warm-up, which favours configurations that
+// are compute-bound over ones that stream well (TODO(#4): weigh this against
+// the benchmark's rotated-weights sweep before fitting the dispatcher to it).
+
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0;
+}
+
+struct AutotuneState {
+  std::mutex mu;
+  dispatch::AutotuneCache cache;
+  std::string loaded_path;  // empty: nothing loaded yet
+  int loaded_device = -1;
+  dispatch::TuneFingerprint fingerprint;
+};
+
+AutotuneState& autotune_state() {
+  static AutotuneState state;
+  return state;
+}
+
+std::string autotune_path() {
+  const char* v = std::getenv("W4A16_AUTOTUNE_FILE");
+  return v != nullptr && v[0] != '\0' ? v : "w4a16_autotune.txt";
+}
+
+void warn(const std::string& message) { std::fprintf(stderr, "[w4a16] warning: %s\n", message.c_str()); }
+
+// Loads the file once per (path, device fingerprint); caller holds the lock.
+void ensure_loaded(AutotuneState& st, const DeviceInfo& dev) {
+  const std::string path = autotune_path();
+  if (st.loaded_path == path && st.loaded_device == dev.device) return;
+  dispatch::TuneFingerprint fp;
+  fp.library = w4a16VersionString();
+  cudaDeviceProp prop{};
+  fp.gpu = cudaGetDeviceProperties(&prop, dev.device) == cudaSuccess ? prop.name : "unknown";
+  fp.arch = dev.arch();
+  fp.sm_count = dev.sm_count;
+  std::string warning;
+  if (!st.cache.load(path, fp, &warning) && !warning.empty()) warn(warning);
+  st.loaded_path = path;
+  st.loaded_device = dev.device;
+  st.fingerprint = fp;
+}
+
+// Median time of `plan` in microseconds, or a negative value when it failed.
+double time_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, const DeviceInfo& dev, cudaStream_t stream) {
+  constexpr int kReps = 5;
+  cudaEvent_t ev[kReps + 1];
+  for (auto& e : ev) cudaEventCreate(&e);
+  double result = -1.0;
+  if (enqueue_plan(plan, a, dev, stream) == cudaSuccess) {  // warm-up (module load, TMA descriptor set-up)
+    bool ok = true;
+    cudaEventRecord(ev[0], stream);
+    for (int r = 0; r < kReps && ok; ++r) {
+      ok = enqueue_plan(plan, a, dev, stream) == cudaSuccess;
+      cudaEventRecord(ev[r + 1], stream);
+    }
+    if (ok && cudaEventSynchronize(ev[kReps]) == cudaSuccess) {
+      std::vector<double> t;
+      for (int r = 0; r < kReps; ++r) {
+        float ms = 0.0f;
+        cudaEventElapsedTime(&ms, ev[r], ev[r + 1]);
+        t.push_back(1000.0 * ms);
+      }
+      std::sort(t.begin(), t.end());
+      result = t[kReps / 2];
+    }
+  }
+  cudaStreamSynchronize(stream);
+  cudaGetLastError();  // a failed candidate must not leave a sticky error behind
+  for (auto& e : ev) cudaEventDestroy(e);
+  return result;
+}
+
+// The autotuned plan for this call, or false (then the caller plans as usual).
+bool autotuned_plan(const dispatch::Problem& problem, const DeviceInfo& dev, const ForwardArgs& a,
+                    size_t workspace_size, cudaStream_t stream, dispatch::GemmPlan* plan) {
+  AutotuneState& st = autotune_state();
+  std::lock_guard<std::mutex> lock(st.mu);
+  ensure_loaded(st, dev);
+  const dispatch::Device device{dev.arch(), dev.sm_count};
+  const dispatch::TuneKey key{problem.M, problem.N, problem.K, problem.group_size, problem.has_zeros};
+  if (const dispatch::TuneChoice* choice = st.cache.find(key)) {
+    std::string error;
+    dispatch::GemmPlan p;
+    if (dispatch::plan_forced(problem, device, choice->spec.c_str(), &p, &error) &&
+        p.workspace_bytes <= workspace_size) {
+      p.reason = "autotuned (" + choice->spec + ", " + std::to_string(choice->time_us) + " us)";
+      *plan = p;
+      return true;
+    }
+    warn("autotune entry '" + choice->spec + "' does not fit this call (" + error + "); retuning");
+    st.cache.erase(key);
+  }
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(stream, &capture) != cudaSuccess || capture != cudaStreamCaptureStatusNone) return false;
+  if (a.beta != 0.0f) return false;
+  std::vector<std::string> rejected;
+  double best = -1.0;
+  dispatch::Candidate winner;
+  for (dispatch::Candidate& cand : dispatch::candidates(problem, device, &rejected)) {
+    if (cand.plan.workspace_bytes > workspace_size || (cand.plan.workspace_bytes > 0 && a.workspace == nullptr))
+      continue;
+    const double us = time_plan(cand.plan, a, dev, stream);
+    if (us > 0.0 && (best < 0.0 || us < best)) {
+      best = us;
+      winner = std::move(cand);
+    }
+  }
+  if (best < 0.0) return false;
+  st.cache.put(key, dispatch::TuneChoice{winner.spec, best});
+  std::string error;
+  if (!st.cache.save(st.loaded_path, st.fingerprint, &error)) warn("autotune: " + error);
+  winner.plan.reason = "autotuned now (" + winner.spec + ", " + std::to_string(best) + " us)";
+  *plan = winner.plan;
+  return true;
 }
 
 template <class F>
@@ -107,8 +318,21 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   W4A16_RETURN_IF_ERROR(check_no_overlap(fn, y, y_bytes, "output", zeros, sz_bytes, "zeros"));
 
   const dispatch::Problem problem = make_problem(M, N, K, group_size, zeros != nullptr);
+  const ForwardArgs args{x, wq, scales, zeros, y, M, N, K, group_size, alpha, beta, workspace};
   dispatch::GemmPlan plan;
-  W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan));
+  const char* forced = std::getenv("W4A16_FORCE_CONFIG");
+  const bool autotune = env_flag("W4A16_AUTOTUNE") && (forced == nullptr || forced[0] == '\0');
+  if (autotune && workspace != nullptr && workspace_size > 0) {
+    // Candidates use up to workspace_size bytes: all of it must be usable.
+    W4A16_RETURN_IF_ERROR(check_aligned(fn, workspace, "workspace", 16));
+    W4A16_RETURN_IF_ERROR(check_device_pointer(fn, workspace, "workspace", dev.device));
+    W4A16_RETURN_IF_ERROR(check_no_overlap(fn, workspace, workspace_size, "workspace", y, y_bytes, "output"));
+    W4A16_RETURN_IF_ERROR(
+        check_no_overlap(fn, workspace, workspace_size, "workspace", x, bytes2(M, K, kBf16), "activation"));
+  }
+  if (!autotune || !autotuned_plan(problem, dev, args, workspace == nullptr ? 0 : workspace_size, stream, &plan)) {
+    W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan));
+  }
   if (log_dispatch_enabled()) {
     std::fprintf(stderr, "[w4a16] M=%d N=%d K=%d g=%d zeros=%d -> %s\n", M, N, K, group_size, zeros != nullptr,
                  dispatch::describe(plan, problem).c_str());
@@ -127,27 +351,7 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
                                            bytes2(M, K, kBf16), "activation"));
   }
 
-  kernels::GemmParams params{};
-  params.x = static_cast<const uint16_t*>(x);
-  params.wq = static_cast<const uint8_t*>(wq);
-  params.scales = static_cast<const uint16_t*>(scales);
-  params.zeros = static_cast<const uint16_t*>(zeros);
-  params.y = static_cast<uint16_t*>(y);
-  params.partials = static_cast<float*>(plan.split_k > 1 ? workspace : nullptr);
-  params.counters = plan.counters_offset > 0
-                        ? reinterpret_cast<unsigned*>(static_cast<char*>(workspace) + plan.counters_offset)
-                        : nullptr;
-  params.M = M;
-  params.N = N;
-  params.K = K;
-  params.group_size = group_size;
-  params.groups_per_row = K / group_size;
-  params.group_shift = params.groups_per_row > 1 ? log2_exact(group_size) : 0;
-  params.alpha = alpha;
-  params.beta = beta;
-  params.split_k = plan.split_k;
-
-  const cudaError_t err = kernels::sm80_mma_gemm(plan.config, params, stream);
+  const cudaError_t err = enqueue_plan(plan, args, dev, stream);
   if (err != cudaSuccess) return fail_cuda(err, fn);
   return W4A16_STATUS_SUCCESS;
 }
@@ -271,8 +475,16 @@ w4a16Status_t w4a16GetWorkspaceSize(int M, int N, int K, int group_size, int has
     DeviceInfo dev;
     W4A16_RETURN_IF_ERROR(current_device_info(&dev));
     w4a16::dispatch::GemmPlan plan;
-    W4A16_RETURN_IF_ERROR(make_plan(fn, make_problem(M, N, K, group_size, has_zeros != 0), dev, &plan));
+    const w4a16::dispatch::Problem problem = make_problem(M, N, K, group_size, has_zeros != 0);
+    W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan));
     *workspace_size = plan.workspace_bytes;
+    const char* forced = std::getenv("W4A16_FORCE_CONFIG");
+    if (env_flag("W4A16_AUTOTUNE") && (forced == nullptr || forced[0] == '\0')) {
+      // Autotune may pick any candidate: enough for the largest.
+      std::vector<std::string> rejected;
+      for (const auto& cand : w4a16::dispatch::candidates(problem, {dev.arch(), dev.sm_count}, &rejected))
+        *workspace_size = std::max(*workspace_size, cand.plan.workspace_bytes);
+    }
     return W4A16_STATUS_SUCCESS;
   });
 }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+
+#include "kernels/sm90/sm90_mixed_gemm.h"
 
 namespace w4a16::dispatch {
 namespace {
@@ -89,25 +92,182 @@ void finish(const Problem& p, GemmPlan* plan) {
   }
 }
 
+// The Hopper path keeps the transposed scales and zeros in the workspace,
+// each 256-byte aligned (TMA wants 16), and, for reordered-weight
+// configurations, the reordered copy of the weights before them.
+// Workspace: [reordered weights][transposed scales][transposed zeros][CUTLASS's own, stream-K only].
+void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
+  const auto align = [](size_t b) { return (b + 255) / 256 * 256; };
+  const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(plan->sm90_config)];
+  const size_t bytes = static_cast<size_t>(p.K / p.group_size) * p.N * 2;
+  plan->split_k = 1;
+  plan->counters_offset = 0;
+  plan->weights_reordered = c.weights == kernels::Sm90Weights::reordered;
+  plan->reordered_w_offset = 0;
+  plan->scales_t_offset = plan->weights_reordered ? align(static_cast<size_t>(p.N) * p.K / 2) : 0;
+  plan->zeros_t_offset = plan->scales_t_offset + align(bytes);
+  plan->cutlass_ws_offset = plan->zeros_t_offset + align(bytes);
+  kernels::Sm90MixedParams sp{};
+  sp.M = p.M;
+  sp.N = p.N;
+  sp.K = p.K;
+  sp.group_size = p.group_size;
+  sp.sm_count = d.sm_count;
+  sp.splits = plan->sm90_splits;
+  plan->cutlass_ws_bytes = kernels::sm90_mixed_workspace_size(plan->sm90_config, sp);
+  plan->workspace_bytes = plan->cutlass_ws_bytes > 0 ? plan->cutlass_ws_offset + plan->cutlass_ws_bytes
+                                                     : plan->zeros_t_offset + bytes;
+}
+
+}  // namespace
+
+std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels::Sm90MixedConfig& c,
+                               bool sm90_built) {
+  char buf[200];
+  if (!sm90_built) return "this build has no sm_90a kernels (90a not in W4A16_CUDA_ARCHS)";
+  if (d.arch != 90) {
+    std::snprintf(buf, sizeof buf, "needs sm_90 (Hopper), the device is sm_%d", d.arch);
+    return buf;
+  }
+  if (p.N % 8 != 0) {
+    std::snprintf(buf, sizeof buf, "N = %d is not a multiple of 8 (TMA rows of scales and output)", p.N);
+    return buf;
+  }
+  if (c.weights == kernels::Sm90Weights::reordered && (p.N % 16 != 0 || p.K % 16 != 0)) {
+    std::snprintf(buf, sizeof buf, "reordered weights need N and K multiples of 16 (N = %d, K = %d)", p.N, p.K);
+    return buf;
+  }
+  if (p.group_size != p.K && p.group_size % c.tile_k != 0) {
+    std::snprintf(buf, sizeof buf, "group size %d is neither K nor a multiple of the tile's K = %d", p.group_size,
+                  c.tile_k);
+    return buf;
+  }
+  return "";
+}
+
+namespace {
+
+kernels::Sm90MixedConfigId sm90_id(const char* name) {
+  for (int i = 0; i < static_cast<int>(kernels::Sm90MixedConfigId::kCount); ++i) {
+    if (std::string(kernels::kSm90MixedConfigs[i].name) == name) return static_cast<kernels::Sm90MixedConfigId>(i);
+  }
+  return kernels::Sm90MixedConfigId::kCount;
+}
+
+// The Hopper CUTLASS configuration for 16 < M, fitted to the sweep of every
+// configuration on H100 (bench/results/2026-11-25-h100-issue4-sweep{1,2}:
+// M = 16..8192 on (N, K) = (4096, 4096), (14336, 4096), (4096, 14336)), or
+// nullptr where the sm_80 register-dequant tiles measured faster.  The rules
+// count output tiles T(tile_n, tile_m) = ceil(N / tile_n) * ceil(M / tile_m)
+// against the SMs, because the persistent kernels run whole tiles: a wave
+// that leaves SMs idle costs the same as a full one.
+//  * M <= 64: the 128x64 tile when it fills >= 3/4 of the SMs (N = 14336:
+//    31.3 us flat for M = 16..64, 1.4x cuBLAS, vs 44-49 us rdq_m64); with
+//    fewer tiles the sm_80 tiles stream the weights faster (N = 4096, K =
+//    14336: rdq_m64 41-44 us vs stream-K 46 us).
+//  * 64 < M <= 512: the 128x256 tile when M > 128 (at M <= 128 half of it
+//    is padding: N = 14336, M = 128: 59.2 vs 35.6 us for 128x128) and its
+//    tiles fill >= 3/4 of the SMs (N = 14336, M = 192..512: 47.6-96.7 us,
+//    best), else the 128x128 tile when
+//    its tiles fill >= 0.7 (N = 14336, M = 96..128: 35.5 us; N = 4096,
+//    M = 384..512: 35 us), else stream-K for long K (N = 4096, K = 14336,
+//    M = 96..256: 47-69 us vs 72-104 us persistent), else ping-pong 64x128
+//    (N = 4096, K = 4096, M = 96..256: 24.3-27.6 us vs 33 us 128x128).
+//  * M > 512: the 128x256 tile when its tiles fill >= 0.7 of the SMs, else
+//    128x128.  The 128x256 tile is the best or within 3% of the best at every
+//    measured M >= 768 (the reordered-weight copy of it wins by <= 3% at
+//    M >= 2048 and loses by up to 7% at N = 4096, K = 14336, so it is left
+//    to autotune and W4A16_FORCE_CONFIG).
+const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
+  const auto tiles = [&](int tn, int tm) { return static_cast<long long>(ceil_div(p.N, tn)) * ceil_div(p.M, tm); };
+  const long long s = d.sm_count;
+  const long long t64 = tiles(128, 64), t128 = tiles(128, 128), t256 = tiles(128, 256);
+  char buf[160];
+  std::snprintf(buf, sizeof buf, " (tiles 128x64 %lld, 128x128 %lld, 128x256 %lld on %lld SMs)", t64, t128, t256, s);
+  const char* name = nullptr;
+  // Split-K on the stream-K configuration (W4A16_FORCE_CONFIG=..._sk:S) is
+  // not dispatched: forced to 2 / 4 / 8 ranges it measured 26.5-29 us flat
+  // for M = 16..256 on 4096x4096 (vs 16-28 us for the choices below) and
+  // 45.5-46.6 us for M = 24..128 on 4096x14336 (vs 41-46.5 us), within 3%
+  // elsewhere (bench/results/2026-11-25-h100-issue4-splitk): the kernel's
+  // fixed cost, not its k loop, dominates these few-tile problems.
+  if (p.M <= 64) {
+    if (t64 * 4 >= s * 3) {
+      name = "sm90_coop_n128m64k64";
+      *why = "16 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs";
+    }
+  } else if (p.M <= 512) {
+    if (p.M > 128 && t256 * 4 >= s * 3) {
+      name = "sm90_coop_n128m256k64";
+      *why = "128 < M <= 512, 128x256 tiles fill >= 3/4 of the SMs";
+    } else if (t128 * 10 >= s * 7) {
+      name = "sm90_coop_n128m128k64";
+      *why = "64 < M <= 512, 128x128 tiles fill >= 0.7 of the SMs";
+    } else if (p.K >= 8192) {
+      name = "sm90_coop_n128m128k64_sk";
+      *why = "64 < M <= 512, few tiles and K >= 8192: stream-K";
+    } else {
+      name = "sm90_pp_n64m128k64";
+      *why = "64 < M <= 512, few tiles, K < 8192: ping-pong 64x128";
+    }
+  } else if (t256 * 10 >= s * 7) {
+    name = "sm90_coop_n128m256k64";
+    *why = "M > 512, 128x256 tiles fill >= 0.7 of the SMs";
+  } else {
+    name = "sm90_coop_n128m128k64";
+    *why = "M > 512, 128x128 tiles";
+  }
+  if (name != nullptr) *why += buf;
+  return name;
+}
+
 }  // namespace
 
 GemmPlan plan_gemm(const Problem& p, const Device& d) {
   GemmPlan plan{};
-  // Decode kernels where they measured faster (bench/results/2026-11-25-h100-471b9efded33-decode-report.log):
-  //  * M <= 8: the 8-token decode kernel (1.6-2.5x cuBLAS bf16 and 1.4-2.2x
-  //    the m16 rdq tile at M = 1).
-  //  * 8 < M <= 16 with N <= 8192 and K >= 8192: the 16-token decode kernel
-  //    (28.6 vs 40.0 us at N = 4096, K = 14336); with more columns the
-  //    128-column rdq tile is faster (35.8 vs 48.2 us at N = 14336, K = 4096).
-  const bool dec16 = p.M > 8 && p.M <= 16 && p.N <= 8192 && p.K >= 8192;
+  // Decode kernels where they measured fastest (H100, bench/results/2026-11-25-h100-issue4-sweep1):
+  //  * M <= 8: the 8-token decode kernel (1.8-2.8x cuBLAS bf16; 1.7-2.5x
+  //    faster than the m16 rdq tile at M = 1).
+  //  * 8 < M <= 16 with N >= 8192 or K >= 8192: the 16-token decode kernel
+  //    (N = 14336, K = 4096, M = 12: 27.3 us vs 35.0 us rdq_m16; N = 4096,
+  //    K = 14336: 26.1 vs 39.0 us); at N = K = 4096 the m16 rdq tile is
+  //    faster (12.3 vs 12.7 us at M = 12, 12.9 vs 13.8 us at M = 16).
+  const bool dec16 = p.M > 8 && p.M <= 16 && (p.N >= 8192 || p.K >= 8192);
   if (p.M <= 8 || dec16) {
     plan.config = p.M <= 8 ? Sm80MmaConfigId::dec_m8n16k128s3 : Sm80MmaConfigId::dec_m16n32k128s2;
-    plan.reason = p.M <= 8 ? "M <= 8: 8-token decode kernel" : "8 < M <= 16, N <= 8192, K >= 8192: 16-token decode kernel";
+    plan.reason = p.M <= 8 ? "M <= 8: 8-token decode kernel" : "8 < M <= 16, N or K >= 8192: 16-token decode kernel";
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);
     return plan;
   }
-  // Tile choice, fitted to the per-configuration sweep on H100
+  const Sm80MmaConfig& mid = config_of(Sm80MmaConfigId::rdq_m64n128k64s4);
+  const Sm80MmaConfig& big = config_of(Sm80MmaConfigId::sdq_m128n128k64s4);
+  const int mid_tiles = ceil_div(p.M, mid.bm) * ceil_div(p.N, mid.bn);
+  const int big_tiles = ceil_div(p.M, big.bm) * ceil_div(p.N, big.bn);
+  const bool tiny = mid_tiles * 8 < d.sm_count;
+  // Hopper: the CUTLASS kernels, where the rules above pick one it can run
+  // (sm_90a built, N % 8, group size a multiple of 64 or K).  Not for tiny
+  // problems (64-row tiles < SMs/8), where the m16 tile's 4x more CTAs win:
+  // 256^3 4.1 us (rdq_m16) vs 6.3 us (ping-pong 64x128).
+  if (p.M > 16 && d.arch == 90 && !tiny) {
+    std::string why;
+    const char* name = choose_sm90(p, d, &why);
+    if (name != nullptr) {
+      const kernels::Sm90MixedConfigId id = sm90_id(name);
+      const std::string reject = sm90_reject_reason(p, d, kernels::kSm90MixedConfigs[static_cast<int>(id)],
+                                                    kernels::sm90_mixed_available());
+      if (reject.empty()) {
+        plan.sm90 = true;
+        plan.sm90_config = id;
+        plan.reason = why;
+        finish_sm90(p, d, &plan);
+        return plan;
+      }
+      plan.reason = std::string("(sm90 ") + name + " cannot run: " + reject + ") ";
+    }
+  }
+  // The sm_80 tiles (every arch; on Hopper where the rules above chose none
+  // or it cannot run), fitted to the per-configuration sweep on H100
   // (bench/results/2026-11-25-h100-config-sweep.md):
   //  * 8 < M <= 16 (not taken by a decode kernel): weight-bound; the m16
   //    register-dequant tile streams the weights once.
@@ -118,23 +278,19 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   //    for the 64-row tile).
   //  * Tiny problems (64-row tiles < 1/8 of the SMs): the m16 tile, for 4x
   //    more CTAs and a shorter k loop per CTA.
-  const Sm80MmaConfig& mid = config_of(Sm80MmaConfigId::rdq_m64n128k64s4);
-  const Sm80MmaConfig& big = config_of(Sm80MmaConfigId::sdq_m128n128k64s4);
-  const int mid_tiles = ceil_div(p.M, mid.bm) * ceil_div(p.N, mid.bn);
-  const int big_tiles = ceil_div(p.M, big.bm) * ceil_div(p.N, big.bn);
   if (p.M <= 16) {
     plan.config = Sm80MmaConfigId::rdq_m16n128k128s6;
-    plan.reason = "M <= 16: weight-streaming tile";
-  } else if (mid_tiles * 8 < d.sm_count) {
+    plan.reason += "M <= 16: weight-streaming tile";
+  } else if (tiny) {
     plan.config = Sm80MmaConfigId::rdq_m16n128k128s6;
-    plan.reason = "tiny problem (64-row tiles < SMs/8): 16-row tiles for more CTAs";
+    plan.reason += "tiny problem (64-row tiles < SMs/8): 16-row tiles for more CTAs";
   } else if (p.M <= 64 || big_tiles * 4 < d.sm_count * 3) {
     plan.config = Sm80MmaConfigId::rdq_m64n128k64s4;
-    plan.reason = p.M <= 64 ? "16 < M <= 64: register-dequant 64-row tile"
-                            : "128-row tiles < 3/4 of the SMs: register-dequant 64-row tile";
+    plan.reason += p.M <= 64 ? "16 < M <= 64: register-dequant 64-row tile"
+                             : "128-row tiles < 3/4 of the SMs: register-dequant 64-row tile";
   } else {
     plan.config = Sm80MmaConfigId::sdq_m128n128k64s4;
-    plan.reason = "128-row tiles fill >= 3/4 of the SMs: shared-dequant 128-row tile";
+    plan.reason += "128-row tiles fill >= 3/4 of the SMs: shared-dequant 128-row tile";
   }
   plan.split_k = choose_split(p, config_of(plan.config), d, &plan.reason);
   finish(p, &plan);
@@ -163,11 +319,64 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
       return true;
     }
   }
+  for (int i = 0; i < static_cast<int>(kernels::Sm90MixedConfigId::kCount); ++i) {
+    const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[i];
+    if (name != c.name) continue;
+    if (split > 1 && c.scheduler != kernels::Sm90Scheduler::streamk) {
+      *error = "W4A16_FORCE_CONFIG: " + name + " has no split-K (only the stream-K configurations take :SPLIT)";
+      return false;
+    }
+    const std::string why = sm90_reject_reason(p, d, c, kernels::sm90_mixed_available());
+    if (!why.empty()) {
+      *error = "W4A16_FORCE_CONFIG: " + name + " cannot run this problem: " + why;
+      return false;
+    }
+    plan->sm90 = true;
+    plan->sm90_config = static_cast<kernels::Sm90MixedConfigId>(i);
+    plan->sm90_splits = split > 1 ? std::min(split, ceil_div(p.K, c.tile_k)) : 0;
+    plan->reason = "forced by W4A16_FORCE_CONFIG";
+    finish_sm90(p, d, plan);
+    return true;
+  }
   *error = "W4A16_FORCE_CONFIG: no configuration named '" + name + "'";
   return false;
 }
 
+std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector<std::string>* rejected) {
+  // The decode kernels time M / 8 token blocks one after another on the
+  // weights: past M = 64 they are never the fastest (measured 1.2-2.5x slower
+  // than rdq_m64 already at M = 32..64, docs/perf-notes.md), so not timed.
+  constexpr int kMaxDecodeM = 64;
+  std::vector<Candidate> out;
+  // Plans `name` as W4A16_FORCE_CONFIG would, or records why it cannot run.
+  const auto add = [&](const char* name, const std::string& why_not, bool with_split) {
+    Candidate cand;
+    std::string error = why_not;
+    if (error.empty() && plan_forced(p, d, name, &cand.plan, &error)) {
+      cand.spec = with_split ? std::string(name) + ":" + std::to_string(cand.plan.split_k) : std::string(name);
+      out.push_back(std::move(cand));
+    } else {
+      rejected->push_back(std::string(name) + ": " + error);
+    }
+  };
+  for (const Sm80MmaConfig& c : kSm80MmaConfigs)
+    add(c.name, kernels::is_decode(c.kind) && p.M > kMaxDecodeM ? "decode kernel, M > 64" : "", true);
+  for (const kernels::Sm90MixedConfig& c : kernels::kSm90MixedConfigs)
+    add(c.name, sm90_reject_reason(p, d, c, kernels::sm90_mixed_available()), false);
+  return out;
+}
+
 std::string describe(const GemmPlan& plan, const Problem& p) {
+  if (plan.sm90) {
+    const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)];
+    char buf[256];
+    char split[32] = "";
+    if (plan.sm90_splits > 1) std::snprintf(split, sizeof split, " split_k=%d", plan.sm90_splits);
+    std::snprintf(buf, sizeof buf, "%s (CUTLASS sm90 %s, tile NxMxK=%dx%dx%d, transposed group params)%s: ", c.name,
+                  c.schedule == kernels::Sm90Schedule::coop ? "cooperative" : "ping-pong", c.tile_n, c.tile_m,
+                  c.tile_k, split);
+    return std::string(buf) + plan.reason;
+  }
   const Sm80MmaConfig& c = config_of(plan.config);
   const long long grid = static_cast<long long>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn) * plan.split_k;
   char buf[256];

@@ -5,8 +5,10 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "kernels/sm80/sm80_mma_configs.h"
+#include "kernels/sm90/sm90_mixed_configs.h"
 
 namespace w4a16::dispatch {
 
@@ -26,7 +28,23 @@ struct GemmPlan {
   size_t workspace_bytes;  // split_k > 1: split_k * M * N fp32 partials (+ dec: tile counters)
   size_t counters_offset;  // dec with split_k > 1: byte offset of the tile counters in the workspace
   std::string reason;      // why this configuration and split
+  // The Hopper CUTLASS path (issue #4) instead of config: its mainloop reads
+  // the group params transposed, [K/g, N], from the workspace.
+  bool sm90 = false;
+  kernels::Sm90MixedConfigId sm90_config = kernels::Sm90MixedConfigId::kCount;
+  int sm90_splits = 0;             // sm90 stream-K configs: > 1 = split-K with this many K ranges, else CUTLASS's heuristic
+  bool weights_reordered = false;  // sm90 `_rp`: the forward first reorders the weights into the workspace
+  size_t reordered_w_offset = 0;   // sm90 `_rp`: byte offset of the reordered weights (N * K / 2 bytes)
+  size_t scales_t_offset = 0;  // sm90: byte offsets of the transposed scales and zeros in the workspace
+  size_t zeros_t_offset = 0;
+  size_t cutlass_ws_offset = 0;  // sm90 stream-K: CUTLASS's own workspace (partials, flags)
+  size_t cutlass_ws_bytes = 0;
 };
+
+// Why configuration `c` of the Hopper path cannot run problem `p` on `d`
+// (empty when it can): arch, build, N % 8, group size vs the tile's K.
+std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels::Sm90MixedConfig& c,
+                               bool sm90_built);
 
 GemmPlan plan_gemm(const Problem& problem, const Device& device);
 
@@ -36,6 +54,16 @@ GemmPlan plan_gemm(const Problem& problem, const Device& device);
 // invalid split; the split defaults to the heuristic's for that config.
 bool plan_forced(const Problem& problem, const Device& device, const char* spec, GemmPlan* plan,
                  std::string* error);
+
+// The autotune candidates: every configuration of this build that can run
+// `p` on `d`, each with the split-K its heuristic would use (spec is what
+// W4A16_FORCE_CONFIG takes: "name:split").  *rejected gets "name: why" for
+// the others (decode kernels beyond M = 64, Hopper limits, ...).
+struct Candidate {
+  std::string spec;
+  GemmPlan plan;
+};
+std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector<std::string>* rejected);
 
 // "sm80_rdq_m16n128k128s6 (BMxBNxBK=16x128x128, 4 warps, 6 stages) split_k=8 grid=256: <reason>"
 std::string describe(const GemmPlan& plan, const Problem& problem);

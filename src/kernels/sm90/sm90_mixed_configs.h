@@ -1,0 +1,81 @@
+// The Hopper (sm_90a) W4A16 GEMM configurations, written once: this list
+// drives the generated translation units (src/CMakeLists.txt, one per row),
+// the launcher table (sm90_mixed_gemm.cpp), the dispatcher and the tests.
+//
+//   X(name, SCHEDULE, TILE_N, TILE_M, TILE_K, CLUSTER_N, SCHEDULER, WEIGHTS)
+//   SCHEDULE : coop = KernelTmaWarpSpecializedCooperative (2 consumer
+//              warpgroups along the weight rows; TILE_N >= 128),
+//              pp   = KernelTmaWarpSpecializedPingpong (TILE_N == 64)
+//   TILE_N   : output columns (weight rows, the WGMMA's M: the int4 weights
+//              are the register-sourced A operand, converted in registers)
+//   TILE_M   : tokens (activation rows, the WGMMA's N: small tiles for mid M)
+//   TILE_K   : k depth of a stage; the group size must be a multiple of it
+//              (or equal K), so 64 keeps g = 64 (docs/cutlass-mixed-input.md)
+//   CLUSTER_N: CTAs per cluster along the weight rows; > 1 multicasts the
+//              shared activation tile to them (TMA multicast).  Kept small:
+//              NVIDIA/cutlass#2176 reports wrong results with 8x1x1 in 4.x.
+//   SCHEDULER: persistent = CUTLASS's data-parallel persistent tiles (no
+//              workspace); streamk = stream-K (K ranges of tiles spread over
+//              the SMs where the wave quantizes badly; deterministic
+//              reduction through a workspace zeroed by an async memset)
+//   WEIGHTS  : canonical = the mainloop reads our [N, K/2] bytes as they are
+//              (each thread gathers its WGMMA A fragment with 8-bit shared
+//              loads); reordered = the forward first copies the weights into
+//              the workspace in the WGMMA-fragment order of
+//              docs/sm90-weight-reorder.md (one 32-bit shared load per
+//              thread per 16-deep k step, nibbles in the order the
+//              int4 -> bf16 bit trick wants), at the cost of one read and
+//              one write of the weights per call
+//
+// Default set, each measured over M = 16..8192 on H100
+// (bench/results/2026-11-25-h100-issue4-sweep{1,2}) and tested on tile edges:
+// the dispatcher (src/dispatch/dispatch.cpp, choose_sm90) picks 128x64,
+// 128x128, 128x256, stream-K and ping-pong where each measured fastest; the
+// 2-CTA cluster and the `_rp` copies never lost by more than a few percent
+// where they were not the fastest and won nowhere by more than 3%, so they
+// are autotune candidates and W4A16_FORCE_CONFIG targets only.
+#pragma once
+
+#define W4A16_SM90_MIXED_CONFIGS(X)                                                 \
+  X(sm90_coop_n128m128k64, coop, 128, 128, 64, 1, persistent, canonical)            \
+  X(sm90_coop_n128m64k64, coop, 128, 64, 64, 1, persistent, canonical)              \
+  X(sm90_pp_n64m128k64, pp, 64, 128, 64, 1, persistent, canonical)                  \
+  X(sm90_coop_n128m128k64_sk, coop, 128, 128, 64, 1, streamk, canonical)            \
+  X(sm90_coop_n128m128k64_c2, coop, 128, 128, 64, 2, persistent, canonical)         \
+  X(sm90_coop_n128m256k64, coop, 128, 256, 64, 1, persistent, canonical)            \
+  X(sm90_coop_n128m64k64_rp, coop, 128, 64, 64, 1, persistent, reordered)           \
+  X(sm90_coop_n128m128k64_rp, coop, 128, 128, 64, 1, persistent, reordered)         \
+  X(sm90_coop_n128m256k64_rp, coop, 128, 256, 64, 1, persistent, reordered)         \
+  X(sm90_pp_n64m128k64_rp, pp, 64, 128, 64, 1, persistent, reordered)               \
+  X(sm90_coop_n128m128k64_sk_rp, coop, 128, 128, 64, 1, streamk, reordered)
+
+namespace w4a16::kernels {
+
+enum class Sm90Schedule : int { coop, pp };
+enum class Sm90Scheduler : int { persistent, streamk };
+enum class Sm90Weights : int { canonical, reordered };
+
+struct Sm90MixedConfig {
+  const char* name;
+  Sm90Schedule schedule;
+  int tile_n, tile_m, tile_k;
+  int cluster_n;
+  Sm90Scheduler scheduler;
+  Sm90Weights weights;
+};
+
+enum class Sm90MixedConfigId : int {
+#define W4A16_X(name, ...) name,
+  W4A16_SM90_MIXED_CONFIGS(W4A16_X)
+#undef W4A16_X
+  kCount
+};
+
+inline constexpr Sm90MixedConfig kSm90MixedConfigs[] = {
+#define W4A16_X(name, sched, tn, tm, tk, cn, sk, wl) \
+  {#name, Sm90Schedule::sched, tn, tm, tk, cn, Sm90Scheduler::sk, Sm90Weights::wl},
+    W4A16_SM90_MIXED_CONFIGS(W4A16_X)
+#undef W4A16_X
+};
+
+}  // namespace w4a16::kernels

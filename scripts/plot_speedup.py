@@ -4,7 +4,8 @@
 Usage: scripts/plot_speedup.py RESULT.json [RESULT.json ...] -o speedup.png
 One line per (N, K) weight shape; the y axis is cuBLAS time / w4a16 time (log
 scale, 1.0 marked), the x axis is M (log scale).  The title names the GPU, the
-commit and the date of the first result.  Needs matplotlib (`python3 -m pip
+commit and the date of the first result (--commit replaces the recorded commit
+label, for a run whose binary carried a stale one).  Needs matplotlib (`python3 -m pip
 install matplotlib`, or scripts/plot_speedup.sh sets up a private venv).
 """
 
@@ -18,6 +19,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("results", nargs="+", help="bench JSON files")
     ap.add_argument("-o", "--output", required=True, help="PNG to write")
+    ap.add_argument("--commit", help="commit label for the title instead of the one recorded in the results")
     args = ap.parse_args()
     try:
         import matplotlib
@@ -56,7 +58,7 @@ def main():
     ax.set_xlabel("M (tokens)")
     ax.set_ylabel("speedup over cuBLAS bf16 (x)")
     ax.set_title(f"w4a16 vs cuBLAS bf16 on dequantized weights - {meta['gpu']}, "
-                 f"commit {meta['git_commit']}, {meta['date'][:10]}", fontsize=9)
+                 f"commit {args.commit or meta['git_commit']}, {meta['date'][:10]}", fontsize=9)
     ax.grid(True, which="both", linewidth=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "launch_floor.h"
 #include "testutil.h"
 
 namespace w4a16::cli {
@@ -727,7 +728,7 @@ void print_row(const Row& r) {
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-  Args args(argc, argv, 2, {"--quick", "--sym"},
+  Args args(argc, argv, 2, {"--quick", "--sym", "--launch-floor"},
             {"--csv", "--json", "--group", "--shapes", "--repeats", "--beta", "--alpha", "--seed", "--config"});
   if (!args.positional().empty()) usage_error("bench takes no positional arguments");
   // --config NAME[:SPLIT] times one kernel configuration instead of the
@@ -773,6 +774,18 @@ int cmd_bench(int argc, char** argv) {
               "err/tol on %d sampled rows vs fp64\n\n",
               group_text.c_str(), cfg.zeros ? "zero points" : "symmetric", cfg.alpha, cfg.beta,
               static_cast<unsigned long long>(cfg.seed), cfg.replays, cfg.sample_rows);
+  if (args.has("--launch-floor")) {
+    // What the harness itself costs per launch: an empty kernel, timed like the GEMMs
+    // (graph replays of kMinLaunchesPerGraph back-to-back launches, median per launch).
+    for (const int blocks : {1, 132, 264, 1056}) {
+      auto empty = [&](int, cudaStream_t st) { W4A16_CLI_CUDA(launch_empty_kernel(blocks, 256, st)); };
+      const Timing t = time_launches("empty kernel", stream.get(), kMinLaunchesPerGraph, cfg.replays, 30.0, empty, false);
+      std::printf("launch floor: empty kernel, %4d blocks x 256 threads, %d per graph: %.2f us per launch "
+                  "(min %.2f, max %.2f)\n",
+                  blocks, kMinLaunchesPerGraph, t.median_us, t.min_us, t.max_us);
+    }
+    std::printf("\n");
+  }
   print_header();
   std::fflush(stdout);
 

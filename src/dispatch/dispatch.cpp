@@ -189,8 +189,10 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
   // not dispatched: forced to 2 / 4 / 8 ranges it measured 26.5-29 us flat
   // for M = 16..256 on 4096x4096 (vs 16-28 us for the choices below) and
   // 45.5-46.6 us for M = 24..128 on 4096x14336 (vs 41-46.5 us), within 3%
-  // elsewhere (bench/results/2026-11-25-h100-issue4-splitk): the kernel's
-  // fixed cost, not its k loop, dominates these few-tile problems.
+  // elsewhere (bench/results/2026-11-25-h100-issue4-splitk), although the
+  // unsplit kernels' time is linear in K with a ~5.5 us intercept
+  // (.../issue4-fixed-cost): CUTLASS's split-K fixup costs what the shorter
+  // k loops save.
   if (p.M <= 64) {
     if (t64 * 4 >= s * 3) {
       name = "sm90_coop_n128m64k64";

@@ -173,6 +173,17 @@ TEST(Dispatch, ForcedConfig) {
   EXPECT_FALSE(w4a16::dispatch::plan_forced(p, kH100, "no_such_config", &plan, &error));
   EXPECT_NE(error.find("no_such_config"), std::string::npos);
   EXPECT_FALSE(w4a16::dispatch::plan_forced(p, kH100, "rdq_m16n128k128s6:0", &plan, &error));
+  EXPECT_FALSE(w4a16::dispatch::plan_forced(p, kH100, "rdq_m16n128k128s6:3x", &plan, &error));
+  EXPECT_NE(error.find("split_k must be 1..64"), std::string::npos) << error;
+  // A plan object reused for another forced configuration keeps nothing of the first.
+  if (w4a16::kernels::sm90_mixed_available()) {
+    ASSERT_TRUE(w4a16::dispatch::plan_forced(p, kH100, "sm90_coop_n128m128k64_rp", &plan, &error)) << error;
+    ASSERT_TRUE(plan.sm90 && plan.weights_reordered);
+  }
+  ASSERT_TRUE(w4a16::dispatch::plan_forced(p, kH100, "rdq_m16n128k128s6", &plan, &error)) << error;
+  EXPECT_FALSE(plan.sm90);
+  EXPECT_FALSE(plan.weights_reordered);
+  EXPECT_EQ(plan.sm90_splits, 0);
 }
 
 TEST(Dispatch, SplitKFillsTheGpuForSmallProblems) {

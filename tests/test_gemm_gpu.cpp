@@ -270,7 +270,7 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
 // nibbles contiguously at 8*l in the order a0 a2 a4 a6 a1 a3 a5 a7, slices
 // along N first, then K (docs/sm90-weight-reorder.md).
 TEST_F(GemmGpu, Sm90PrepackMatchesTheFragmentOrder) {
-  for (const auto [N, K] : {std::pair{16, 16}, std::pair{48, 32}, std::pair{272, 2112}}) {
+  for (const auto& [N, K] : {std::pair{16, 16}, std::pair{48, 32}, std::pair{272, 2112}}) {
     const uint64_t seed = seed_from_env_or_random();
     std::printf("prepack N=%d K=%d seed=%llu\n", N, K, static_cast<unsigned long long>(seed));
     std::mt19937_64 rng(seed);

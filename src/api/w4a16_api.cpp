@@ -32,21 +32,32 @@ dispatch::Problem make_problem(int M, int N, int K, int group_size, bool has_zer
   return dispatch::Problem{M, N, K, group_size, has_zeros};
 }
 
+// An environment variable set to anything but "" or "0".
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0;
+}
+
 bool log_dispatch_enabled() {
-  static const bool enabled = [] {
-    const char* v = std::getenv("W4A16_LOG_DISPATCH");
-    return v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0;
-  }();
+  static const bool enabled = env_flag("W4A16_LOG_DISPATCH");
   return enabled;
 }
+
+// W4A16_FORCE_CONFIG, or nullptr when unset or empty.
+const char* forced_config() {
+  const char* v = std::getenv("W4A16_FORCE_CONFIG");
+  return v != nullptr && v[0] != '\0' ? v : nullptr;
+}
+
+// W4A16_AUTOTUNE is on and no configuration is forced (forcing wins).
+bool autotune_enabled() { return env_flag("W4A16_AUTOTUNE") && forced_config() == nullptr; }
 
 // The dispatcher's plan, or the one W4A16_FORCE_CONFIG names (read on every
 // call so that a benchmark can switch configurations between calls).
 w4a16Status_t make_plan(const char* fn, const dispatch::Problem& problem, const DeviceInfo& dev,
                         dispatch::GemmPlan* plan) {
   const dispatch::Device device{dev.arch(), dev.sm_count};
-  const char* forced = std::getenv("W4A16_FORCE_CONFIG");
-  if (forced != nullptr && forced[0] != '\0') {
+  if (const char* forced = forced_config()) {
     std::string error;
     if (!dispatch::plan_forced(problem, device, forced, plan, &error)) {
       return fail(W4A16_STATUS_INVALID_ARGUMENT, "%s: %s", fn, error.c_str());
@@ -144,13 +155,8 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
 // the heuristic plan is used.  W4A16_FORCE_CONFIG takes precedence.  The
 // timing runs on the caller's weights as they are: a layer smaller than L2
 // is timed L2-resident after the warm-up, which favours configurations that
-// are compute-bound over ones that stream well (TODO(#4): weigh this against
-// the benchmark's rotated-weights sweep before fitting the dispatcher to it).
-
-bool env_flag(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0;
-}
+// are compute-bound over ones that stream well (the dispatcher's rules were
+// fitted to the benchmark's rotated-weights sweep instead).
 
 struct AutotuneState {
   std::mutex mu;
@@ -320,8 +326,7 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   const dispatch::Problem problem = make_problem(M, N, K, group_size, zeros != nullptr);
   const ForwardArgs args{x, wq, scales, zeros, y, M, N, K, group_size, alpha, beta, workspace};
   dispatch::GemmPlan plan;
-  const char* forced = std::getenv("W4A16_FORCE_CONFIG");
-  const bool autotune = env_flag("W4A16_AUTOTUNE") && (forced == nullptr || forced[0] == '\0');
+  const bool autotune = autotune_enabled();
   if (autotune && workspace != nullptr && workspace_size > 0) {
     // Candidates use up to workspace_size bytes: all of it must be usable.
     W4A16_RETURN_IF_ERROR(check_aligned(fn, workspace, "workspace", 16));
@@ -478,8 +483,7 @@ w4a16Status_t w4a16GetWorkspaceSize(int M, int N, int K, int group_size, int has
     const w4a16::dispatch::Problem problem = make_problem(M, N, K, group_size, has_zeros != 0);
     W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan));
     *workspace_size = plan.workspace_bytes;
-    const char* forced = std::getenv("W4A16_FORCE_CONFIG");
-    if (env_flag("W4A16_AUTOTUNE") && (forced == nullptr || forced[0] == '\0')) {
+    if (autotune_enabled()) {
       // Autotune may pick any candidate: enough for the largest.
       std::vector<std::string> rejected;
       for (const auto& cand : w4a16::dispatch::candidates(problem, {dev.arch(), dev.sm_count}, &rejected))

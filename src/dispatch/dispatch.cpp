@@ -300,11 +300,15 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
 }
 
 bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* plan, std::string* error) {
+  *plan = GemmPlan{};  // nothing of a caller's earlier plan (e.g. an sm90 flag) carries over
   std::string name(spec);
   int split = 0;
   const size_t colon = name.find(':');
   if (colon != std::string::npos) {
-    split = std::atoi(name.c_str() + colon + 1);
+    const char* digits = name.c_str() + colon + 1;
+    char* end = nullptr;
+    const long v = std::strtol(digits, &end, 10);
+    split = end != digits && *end == '\0' && v >= 1 && v <= 64 ? static_cast<int>(v) : 0;
     name.resize(colon);
     if (split < 1 || split > 64) {
       *error = "W4A16_FORCE_CONFIG: split_k must be 1..64 in '" + std::string(spec) + "'";

@@ -41,15 +41,26 @@
   X(rdq_m64n128k64s4, rdq, 64, 128, 64, 1, 4, 4, 2)          \
   X(sdq_m128n128k64s4, sdq, 128, 128, 64, 2, 4, 4, 2)        \
   X(dec_m8n16k128s3, dec, 8, 16, 128, 8, 1, 3, 2)            \
-  X(dec_m16n32k128s2, dec, 16, 32, 128, 4, 2, 2, 2)
+  X(dec_m16n32k128s2, dec, 16, 32, 128, 4, 2, 2, 2)          \
+  X(decx_m8n16k128s4w2, decx, 8, 16, 128, 2, 1, 4, 8)        \
+  X(decx_m8n16k128s6w2, decx, 8, 16, 128, 2, 1, 6, 6)        \
+  X(decx_m8n16k128s8w2, decx, 8, 16, 128, 2, 1, 8, 6)        \
+  X(decx_m8n16k128s4w8, decx, 8, 16, 128, 8, 1, 4, 2)        \
+  X(decx_m8n16k128s6w4, decx, 8, 16, 128, 4, 1, 6, 3)        \
+  X(decx_m8n16k128s6w8, decx, 8, 16, 128, 8, 1, 6, 1)        \
+  X(decx_m16n16k128s4w2, decx, 16, 16, 128, 2, 1, 4, 6)      \
+  X(decx_m16n32k128s4w2n2, decx, 16, 32, 128, 2, 2, 4, 3)    \
+  X(decx_m16n64k128s4w2n4, decx, 16, 64, 128, 2, 4, 4, 1)    \
+  X(dec_m16n64k128s2w2n4, dec, 16, 64, 128, 2, 4, 2, 2)      \
+  X(dec_m16n32k128s2w2n2, dec, 16, 32, 128, 2, 2, 2, 4)
 
 namespace w4a16::kernels {
 
-enum class Sm80Kind : int { rdq, sdq, dec };
+enum class Sm80Kind : int { rdq, sdq, dec, decx };
 
 // The decode kernels (sm80_dec_gemm.cuh): in-kernel split-K reduction, tile
 // counters in the workspace.
-constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec; }
+constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec || kind == Sm80Kind::decx; }
 
 // Printable description of one configuration (also its derived sizes).
 struct Sm80MmaConfig {

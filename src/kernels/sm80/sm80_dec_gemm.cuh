@@ -60,7 +60,7 @@
 
 namespace w4a16::kernels {
 
-template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, bool X_RING_ = false>
+template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_>
 struct Sm80DecTile {
   static constexpr int BM = BM_;  // tokens per CTA (n8 column blocks of the MMA)
   static constexpr int BN = BN_;  // output columns per CTA
@@ -75,14 +75,7 @@ struct Sm80DecTile {
   // ahead, from L1 (the WARPS_N warps share them).  (Measured: prefetching
   // the CTA's activations into L1 instead, to free these registers for 6
   // weight stages, ran 10-20% slower at M = 1 and 8; docs/perf-notes.md.)
-  // X_RING: the activations leave the weight stages for a ring of two k
-  // blocks loaded one block ahead (they hit L2, so one block of compute hides
-  // them), which frees 16 registers per token block and stage for deeper
-  // weight pipelines.  Needs an even STAGES (the ring slot is s % 2).
-  static constexpr bool kXRing = X_RING_;
-  static constexpr bool kXInStage = !kXRing && kMT <= 2;
-  static constexpr bool kXInRegs = kXRing || kXInStage;
-  static_assert(!kXRing || (kMT <= 2 && STAGES_ % 2 == 0), "x ring: M <= 16 tokens, even STAGES");
+  static constexpr bool kXInStage = kMT <= 2;
   static constexpr int kRedFloats = (kWarpsK - 1) * kWarpsN * kR * kMT * 4 * 32;
 
   static_assert(BM % 8 == 0 && BN % (16 * kWarpsN) == 0, "whole mma blocks per warp");
@@ -176,38 +169,6 @@ struct LoadCursor {
   }
 };
 
-// The activations' own cursor (X_RING): the same k walk as LoadCursor, one
-// block ahead of the compute instead of STAGES.
-template <class T>
-struct XCursor {
-  const uint16_t* x[T::kMT];
-  int k;
-  uint32_t tok_ok;
-  __device__ __forceinline__ void init(const GemmParams& p, const WarpPos& wp, int kb) {
-    k = kb * T::BK + 32 * wp.t;
-    tok_ok = 0;
-#pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt) {
-      const int token = wp.m0 + mt * 8 + wp.g;
-      const bool ok = token < p.M;
-      tok_ok |= static_cast<uint32_t>(ok) << mt;
-      x[mt] = p.x + (ok ? static_cast<size_t>(token) * p.K : 0) + k;
-    }
-  }
-  __device__ __forceinline__ void load(uint4 (&dst)[T::kMT][4], const GemmParams& p, bool active) {
-    const bool k_valid = active && k < p.K;
-#pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt) {
-      const bool v = k_valid && ((tok_ok >> mt) & 1u);
-#pragma unroll
-      for (int w = 0; w < 4; ++w) dst[mt][w] = ptx::ldg_cached_16(x[mt] + 8 * w, v);
-    }
-    k += T::kWarpsK * T::BK;
-#pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt) x[mt] += T::kWarpsK * T::BK;
-  }
-};
-
 // Loads the cursor's k block into a stage and advances the cursor.  Outside
 // [0, K) or past the warp's last block (active false) nothing is read: the
 // weight registers keep stale codes, but the scale and zero are 0, so they
@@ -239,8 +200,7 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
 
 // One k block of one warp: dequantize, then 8 MMAs per m16 block and token block.
 template <class T>
-__device__ __forceinline__ void compute_stage(const Stage<T>& st, const uint4 (&xs)[T::kXInRegs ? T::kMT : 1][4],
-                                              const GemmParams& p, const WarpPos& wp, int kb,
+__device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmParams& p, const WarpPos& wp, int kb,
                                               float (&acc)[T::kR][T::kMT][4]) {
   constexpr uint32_t kOne2 = 0x3F803F80u;        // bf16x2 (1, 1)
   constexpr uint32_t kMinus136x2 = 0xC308C308u;  // bf16x2 (-136, -136)
@@ -254,8 +214,8 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const uint4 (&
       s2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x1010);  // (s, s)
       z2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x3232);  // (z, z)
     }
-  uint4 ring[T::kXInRegs ? 1 : kXAhead + 1];
-  if constexpr (!T::kXInRegs) {
+  uint4 ring[T::kXInStage ? 1 : kXAhead + 1];
+  if constexpr (!T::kXInStage) {
 #pragma unroll
     for (int j = 0; j < kXAhead; ++j) ring[j] = load_x<T>(p, wp, kb, j / T::kMT, j % T::kMT, true);
   }
@@ -281,8 +241,8 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const uint4 (&
       }
     }
     uint4 xv;
-    if constexpr (T::kXInRegs) {
-      xv = xs[mt][w];
+    if constexpr (T::kXInStage) {
+      xv = st.x[mt][w];
     } else {
       if (j + kXAhead < kItems)
         ring[(j + kXAhead) % (kXAhead + 1)] =
@@ -391,29 +351,12 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
     dec::load_stage<T>(st[s], p, cursor, s < my_blocks);
   }
-  if constexpr (T::kXRing) {
-    uint4 xr[2][T::kMT][4];
-    dec::XCursor<T> xc;
-    xc.init(p, wp, kb_begin + wk);
-    xc.load(xr[0], p, my_blocks > 0);
-    for (int i = 0; i < my_blocks; i += T::kStages) {
+  for (int i = 0; i < my_blocks; i += T::kStages) {
 #pragma unroll
-      for (int s = 0; s < T::kStages; ++s) {
-        if (i + s < my_blocks) {
-          xc.load(xr[(s + 1) % 2], p, i + s + 1 < my_blocks);
-          dec::compute_stage<T>(st[s], xr[s % 2], p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
-          dec::load_stage<T>(st[s], p, cursor, i + s + T::kStages < my_blocks);
-        }
-      }
-    }
-  } else {
-    for (int i = 0; i < my_blocks; i += T::kStages) {
-#pragma unroll
-      for (int s = 0; s < T::kStages; ++s) {
-        if (i + s < my_blocks) {
-          dec::compute_stage<T>(st[s], st[s].x, p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
-          dec::load_stage<T>(st[s], p, cursor, i + s + T::kStages < my_blocks);
-        }
+    for (int s = 0; s < T::kStages; ++s) {
+      if (i + s < my_blocks) {
+        dec::compute_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
+        dec::load_stage<T>(st[s], p, cursor, i + s + T::kStages < my_blocks);
       }
     }
   }

@@ -42,25 +42,23 @@
   X(sdq_m128n128k64s4, sdq, 128, 128, 64, 2, 4, 4, 2)        \
   X(dec_m8n16k128s3, dec, 8, 16, 128, 8, 1, 3, 2)            \
   X(dec_m16n32k128s2, dec, 16, 32, 128, 4, 2, 2, 2)          \
-  X(decx_m8n16k128s4w2, decx, 8, 16, 128, 2, 1, 4, 8)        \
-  X(decx_m8n16k128s6w2, decx, 8, 16, 128, 2, 1, 6, 6)        \
-  X(decx_m8n16k128s8w2, decx, 8, 16, 128, 2, 1, 8, 6)        \
-  X(decx_m8n16k128s4w8, decx, 8, 16, 128, 8, 1, 4, 2)        \
-  X(decx_m8n16k128s6w4, decx, 8, 16, 128, 4, 1, 6, 3)        \
-  X(decx_m8n16k128s6w8, decx, 8, 16, 128, 8, 1, 6, 1)        \
-  X(decx_m16n16k128s4w2, decx, 16, 16, 128, 2, 1, 4, 6)      \
-  X(decx_m16n32k128s4w2n2, decx, 16, 32, 128, 2, 2, 4, 3)    \
-  X(decx_m16n64k128s4w2n4, decx, 16, 64, 128, 2, 4, 4, 1)    \
-  X(dec_m16n64k128s2w2n4, dec, 16, 64, 128, 2, 4, 2, 2)      \
-  X(dec_m16n32k128s2w2n2, dec, 16, 32, 128, 2, 2, 2, 4)
+  X(dec_m8n32k128s2w8, dec, 8, 32, 128, 8, 1, 2, 2)          \
+  X(dec_m8n16k128s3w4, dec, 8, 16, 128, 4, 1, 3, 4)          \
+  X(dec_m8n32k128s3w4n2, dec, 8, 32, 128, 4, 2, 3, 2)        \
+  X(dec_m8n32k128s2w4, dec, 8, 32, 128, 4, 1, 2, 4)          \
+  X(dec_m8n32k128s3w8, dec, 8, 32, 128, 8, 1, 3, 1)          \
+  X(dec_m8n16k128s4w8, dec, 8, 16, 128, 8, 1, 4, 1)          \
+  X(dec_m16n32k128s2w8, dec, 16, 32, 128, 8, 1, 2, 1)        \
+  X(dec_m16n16k128s2w8, dec, 16, 16, 128, 8, 1, 2, 2)        \
+  X(dec_m16n16k128s3w8, dec, 16, 16, 128, 8, 1, 3, 1)
 
 namespace w4a16::kernels {
 
-enum class Sm80Kind : int { rdq, sdq, dec, decx };
+enum class Sm80Kind : int { rdq, sdq, dec };
 
 // The decode kernels (sm80_dec_gemm.cuh): in-kernel split-K reduction, tile
 // counters in the workspace.
-constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec || kind == Sm80Kind::decx; }
+constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec; }
 
 // Printable description of one configuration (also its derived sizes).
 struct Sm80MmaConfig {

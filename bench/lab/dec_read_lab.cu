@@ -7,7 +7,11 @@
 //   pattern  : the decode kernel's order
 //   rotated  : each CTA starts its k walk at a different block (spreads the
 //              GPU's concurrent accesses over the row, against channel camping)
+//   contiguous: a prepacked order, each (16 columns, 128-deep k block) 1 KB
+//              contiguous, so a warp's 16-byte loads cover 512 bytes in a row
 //   stream   : a flat grid-stride read of the same bytes (the read roofline)
+// Timing: back-to-back launches between events, median of 7, buffers rotated
+// over > 200 MB.  Results: bench/results/2026-11-26-h100-issue3-geometry/.
 // Build: nvcc -O3 -std=c++17 -arch=sm_90a bench/lab/dec_read_lab.cu -o dec_read_lab
 #include <cuda_runtime.h>
 
@@ -94,8 +98,6 @@ __global__ void stream_kernel(const uint4* p, size_t n, uint32_t* out) {
   if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
 }
 
-__global__ void empty_kernel() {}
-
 struct Shape { int N, K; };
 
 template <class F>
@@ -122,13 +124,12 @@ float time_us(F&& launch, int copies) {
 
 template <int WK, int ST, bool ROT, int MINB, bool CONTIG = false>
 void run_pattern(const char* name, const Shape& s, std::vector<uint8_t*>& w, std::vector<uint16_t*>& sc, uint32_t* out,
-                 double bytes, float empty) {
+                 double bytes) {
   const int G = s.K / 128;
   const float us = time_us([&](int c) {
     pattern_kernel<WK, ST, ROT, MINB, CONTIG><<<s.N / 16, 32 * WK>>>(w[c], sc[c], s.N, s.K, G, out);
   }, static_cast<int>(w.size()));
-  std::printf("  %-28s %8.2f us  %7.1f GB/s  (minus empty launch: %7.1f GB/s)\n", name, us, bytes / us / 1e3,
-              bytes / (us - empty) / 1e3);
+  std::printf("  %-28s %8.2f us  %7.1f GB/s\n", name, us, bytes / us / 1e3);
 }
 
 int main() {
@@ -138,8 +139,6 @@ int main() {
   std::printf("%s, %d SMs, L2 %d MB\n", prop.name, prop.multiProcessorCount, prop.l2CacheSize >> 20);
   uint32_t* out;
   CK(cudaMalloc(&out, 1 << 24));
-  const float empty = time_us([&](int) { empty_kernel<<<1, 32>>>(); }, 1);
-  std::printf("empty kernel, back to back: %.2f us\n", empty);
   for (const Shape s : {Shape{14336, 4096}, Shape{4096, 14336}, Shape{4096, 4096}, Shape{28672, 8192}}) {
     const size_t wbytes = static_cast<size_t>(s.N) * s.K / 2;
     const size_t sbytes = static_cast<size_t>(s.N) * (s.K / 128) * 2;
@@ -158,18 +157,18 @@ int main() {
       stream_kernel<<<prop.multiProcessorCount * 4, 512>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
     }, copies);
     std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", "stream 4x512/SM, 4 in flight", st, wbytes / st / 1e3);
-    run_pattern<8, 3, false, 2>("pattern wk8 s3", s, w, sc, out, bytes, empty);
-    run_pattern<8, 3, true, 2>("rotated wk8 s3", s, w, sc, out, bytes, empty);
-    run_pattern<8, 3, false, 2, true>("contiguous wk8 s3", s, w, sc, out, bytes, empty);
-    run_pattern<8, 2, false, 2, true>("contiguous wk8 s2", s, w, sc, out, bytes, empty);
-    run_pattern<4, 3, false, 4, true>("contiguous wk4 s3", s, w, sc, out, bytes, empty);
-    run_pattern<4, 4, false, 4, true>("contiguous wk4 s4", s, w, sc, out, bytes, empty);
-    run_pattern<2, 4, false, 8, true>("contiguous wk2 s4", s, w, sc, out, bytes, empty);
-    run_pattern<8, 6, false, 2>("pattern wk8 s6", s, w, sc, out, bytes, empty);
-    run_pattern<8, 6, true, 2>("rotated wk8 s6", s, w, sc, out, bytes, empty);
-    run_pattern<4, 4, false, 4>("pattern wk4 s4", s, w, sc, out, bytes, empty);
-    run_pattern<2, 4, false, 8>("pattern wk2 s4", s, w, sc, out, bytes, empty);
-    run_pattern<2, 8, true, 8>("rotated wk2 s8", s, w, sc, out, bytes, empty);
+    run_pattern<8, 3, false, 2>("pattern wk8 s3", s, w, sc, out, bytes);
+    run_pattern<8, 3, true, 2>("rotated wk8 s3", s, w, sc, out, bytes);
+    run_pattern<8, 3, false, 2, true>("contiguous wk8 s3", s, w, sc, out, bytes);
+    run_pattern<8, 2, false, 2, true>("contiguous wk8 s2", s, w, sc, out, bytes);
+    run_pattern<4, 3, false, 4, true>("contiguous wk4 s3", s, w, sc, out, bytes);
+    run_pattern<4, 4, false, 4, true>("contiguous wk4 s4", s, w, sc, out, bytes);
+    run_pattern<2, 4, false, 8, true>("contiguous wk2 s4", s, w, sc, out, bytes);
+    run_pattern<8, 6, false, 2>("pattern wk8 s6", s, w, sc, out, bytes);
+    run_pattern<8, 6, true, 2>("rotated wk8 s6", s, w, sc, out, bytes);
+    run_pattern<4, 4, false, 4>("pattern wk4 s4", s, w, sc, out, bytes);
+    run_pattern<2, 4, false, 8>("pattern wk2 s4", s, w, sc, out, bytes);
+    run_pattern<2, 8, true, 8>("rotated wk2 s8", s, w, sc, out, bytes);
     for (int c = 0; c < copies; ++c) {
       CK(cudaFree(w[c]));
       CK(cudaFree(sc[c]));

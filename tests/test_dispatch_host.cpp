@@ -98,7 +98,14 @@ TEST(Dispatch, MBuckets) {
   // The threshold: N = 7424 gives 232 tiles x 8 = 1856 < 0.9 x 2112 warp slots, N = 7680 gives 1920.
   EXPECT_EQ(plan_gemm(Problem{1, 7424, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n16k128s3w8);
   EXPECT_EQ(plan_gemm(Problem{1, 7680, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n32k128s2w8);
-  EXPECT_EQ(plan_gemm(Problem{17, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  // 16 < M <= 32 with few 128-row column tiles (N = 4096: 32 < 3/4 of 132): the
+  // 16-token decode tile over 2 token tiles; many column tiles: the 64-row tile.
+  for (int M : {17, 24, 32}) {
+    EXPECT_EQ(plan_gemm(Problem{M, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2w4);
+    EXPECT_EQ(plan_gemm(Problem{M, 4096, 14336, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2w4);
+    EXPECT_EQ(plan_gemm(Problem{M, 14336, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  }
+  EXPECT_EQ(plan_gemm(Problem{33, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   EXPECT_EQ(plan_gemm(Problem{64, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   // M = 128/256 on N = 4096: 32/64 tiles of 128 rows, under 3/4 of 132 SMs -> 64-row tiles.
   EXPECT_EQ(plan_gemm(Problem{128, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
@@ -140,7 +147,7 @@ TEST(Dispatch, HopperBuckets) {
   const Row rows[] = {
       {1, 4096, 4096, "dec_m8n16k128s3w8"},       {12, 4096, 4096, "dec_m16n32k128s2w8"},
       {16, 14336, 4096, "dec_m16n32k128s2w2"},    {16, 4096, 14336, "dec_m16n32k128s2w8"},
-      {24, 4096, 4096, "rdq_m64n128k64s4"},       {64, 4096, 14336, "rdq_m64n128k64s4"},
+      {24, 4096, 4096, "dec_m16n32k128s2w4"},     {33, 4096, 4096, "rdq_m64n128k64s4"},       {64, 4096, 14336, "rdq_m64n128k64s4"},
       {17, 14336, 4096, "sm90_coop_n128m64k64"},  {64, 14336, 4096, "sm90_coop_n128m64k64"},
       {128, 14336, 4096, "sm90_coop_n128m128k64"}, {256, 14336, 4096, "sm90_coop_n128m256k64"},
       {512, 14336, 4096, "sm90_coop_n128m256k64"}, {512, 4096, 4096, "sm90_coop_n128m128k64"},
@@ -203,13 +210,13 @@ TEST(Dispatch, ForcedConfig) {
 }
 
 TEST(Dispatch, SplitKFillsTheGpuForSmallProblems) {
-  // M = 24, N = 4096 on the sm_80 rules: 32 tiles of 64 x 128 on 132 SMs x 2 resident -> split.
-  const Problem p{24, 4096, 4096, 128, true};
+  // M = 40, N = 4096 on the sm_80 rules: 32 tiles of 64 x 128 on 132 SMs x 2 resident -> split.
+  const Problem p{40, 4096, 4096, 128, true};
   const GemmPlan plan = plan_gemm(p, kSm80Rules);
   EXPECT_EQ(plan.config, Sm80MmaConfigId::rdq_m64n128k64s4);
   EXPECT_GT(plan.split_k, 1);
   EXPECT_LE(plan.split_k, 16);
-  EXPECT_EQ(plan.workspace_bytes, static_cast<size_t>(plan.split_k) * 24 * 4096 * sizeof(float));
+  EXPECT_EQ(plan.workspace_bytes, static_cast<size_t>(plan.split_k) * 40 * 4096 * sizeof(float));
   // Every split keeps at least four k-tiles.
   const auto& c = kSm80MmaConfigs[static_cast<int>(plan.config)];
   EXPECT_GE((p.K / c.bk) / plan.split_k, 4);

@@ -236,8 +236,13 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
 //  * M <= 8 with fewer 32-column tiles than 0.9 of a wave at 8 warps each
 //    (N = 4096 on 132 SMs): the n16 tile, 8 warps along K (4096 x 14336
 //    M = 1: 15.5 us vs 17.1 for n32 with 16 warps along K).
+//  * 16 < M <= 32 where the 128 x 64 tiles cover less than 3/4 of the SMs
+//    (plan_gemm): the 16-token tile over ceil(M / 16) token tiles, the same
+//    weights read by each from L2 (4096 x 4096 M = 32: 12.7 us vs 16.8 for
+//    the 64-row rdq tile; 4096 x 14336: 35.0 vs 41.4).  Where 128 x 64 tiles
+//    fill the GPU (N = 14336) the Hopper tile wins (31.2 vs 40.0 us).
 Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, std::string* why) {
-  const long long tiles32 = ceil_div(p.N, 32);
+  const long long tiles32 = static_cast<long long>(ceil_div(p.N, 32)) * (p.M <= 8 ? 1 : ceil_div(p.M, 16));
   const bool one_token_block = p.M <= 8;
   const long long wave = static_cast<long long>(d.sm_count) * (one_token_block ? 16 : 8);
   char buf[200];
@@ -249,8 +254,9 @@ Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, std::string* wh
   }
   int wk = 8;
   while (wk > 2 && tiles32 * wk > wave) wk /= 2;
-  std::snprintf(buf, sizeof buf, "%s, %lld 32-column tiles: %d warps along K fill <= %lld warp slots",
-                one_token_block ? "M <= 8" : "8 < M <= 16", tiles32, wk, wave);
+  std::snprintf(buf, sizeof buf, "%s, %lld 32-column x 16-token tiles: %d warps along K fill <= %lld warp slots",
+                one_token_block ? "M <= 8" : p.M <= 16 ? "8 < M <= 16" : "16 < M <= 32, few 128-row tiles",
+                tiles32, wk, wave);
   *why = buf;
   if (one_token_block)
     return wk == 8 ? Sm80MmaConfigId::dec_m8n32k128s2w8
@@ -263,10 +269,11 @@ Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, std::string* wh
 
 GemmPlan plan_gemm(const Problem& p, const Device& d) {
   GemmPlan plan{};
-  // M <= 16: the decode kernels, on every arch (1.3-3.2x cuBLAS bf16 on H100;
-  // at M = 16 they also beat the m16 rdq tile everywhere measured, 4096^2:
-  // 9.5 vs 13.0 us).
-  if (p.M <= 16) {
+  // M <= 16, and M <= 32 with few 128-row column tiles: the decode kernels,
+  // on every arch (1.3-3.3x cuBLAS bf16 on H100; at M = 16 they also beat the
+  // m16 rdq tile everywhere measured, 4096^2: 9.5 vs 13.0 us).
+  const bool few_column_tiles = ceil_div(p.N, 128) * 4 < d.sm_count * 3;
+  if (p.M <= 16 || (p.M <= 32 && few_column_tiles)) {
     plan.config = choose_decode(p, d, &plan.reason);
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);

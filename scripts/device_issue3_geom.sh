@@ -6,4 +6,4 @@ cli=build-gpu/tools/cli/w4a16
 for item in "$@"; do
   c=${item%%@*}; s=${item#*@}
   echo "== $c"; timeout 40 $cli bench --quick --config "$c" --shapes "$s"
-done 2>&1 | grep -E "^==|sm80_" | cut -c1-150 > $OUT/geom.log
+done 2>&1 | grep -E "^==|sm[89]0_" | cut -c1-150 > $OUT/geom.log

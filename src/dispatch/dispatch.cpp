@@ -163,15 +163,20 @@ kernels::Sm90MixedConfigId sm90_id(const char* name) {
 // that leaves SMs idle costs the same as a full one.
 //  * M <= 64: the 128x64 tile when it fills >= 3/4 of the SMs (N = 14336:
 //    31.3 us flat for M = 16..64, 1.4x cuBLAS, vs 44-49 us rdq_m64); with
-//    fewer tiles the sm_80 tiles stream the weights faster (N = 4096, K =
-//    14336: rdq_m64 41-44 us vs stream-K 46 us).
+//    fewer tiles and K >= 8192 the 128x64 tile under stream-K (N = 4096,
+//    K = 14336, M = 48..64: 38.1-38.7 us vs 42.6-44.1 us rdq_m64,
+//    bench/results/2026-11-26-h100-issue3-geometry/run6-*); with K < 8192
+//    the sm_80 tiles (N = K = 4096, M = 48..64: rdq_m64 22.0-22.2 us vs
+//    stream-K 23.2-23.6 us).  M <= 32 with few tiles never gets here: the
+//    decode tiles take it (plan_gemm).
 //  * 64 < M <= 512: the 128x256 tile when M > 128 (at M <= 128 half of it
 //    is padding: N = 14336, M = 128: 59.2 vs 35.6 us for 128x128) and its
 //    tiles fill >= 3/4 of the SMs (N = 14336, M = 192..512: 47.6-96.7 us,
 //    best), else the 128x128 tile when
 //    its tiles fill >= 0.7 (N = 14336, M = 96..128: 35.5 us; N = 4096,
 //    M = 384..512: 35 us), else stream-K for long K (N = 4096, K = 14336,
-//    M = 96..256: 47-69 us vs 72-104 us persistent), else ping-pong 64x128
+//    M = 96..256: 47-69 us vs 72-104 us persistent; at 128 < M the
+//    128x256 stream-K tile: M = 256 64.4 vs 68.0 us), else ping-pong 64x128
 //    (N = 4096, K = 4096, M = 96..256: 24.3-27.6 us vs 33 us 128x128).
 //  * M > 512: the 128x256 tile when its tiles fill >= 0.7 of the SMs, else
 //    128x128.  The 128x256 tile is the best or within 3% of the best at every
@@ -197,6 +202,9 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
     if (t64 * 4 >= s * 3) {
       name = "sm90_coop_n128m64k64";
       *why = "16 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs";
+    } else if (p.K >= 8192) {
+      name = "sm90_coop_n128m64k64_sk";
+      *why = "16 < M <= 64, few 128x64 tiles and K >= 8192: stream-K";
     }
   } else if (p.M <= 512) {
     if (p.M > 128 && t256 * 4 >= s * 3) {
@@ -206,8 +214,9 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
       name = "sm90_coop_n128m128k64";
       *why = "64 < M <= 512, 128x128 tiles fill >= 0.7 of the SMs";
     } else if (p.K >= 8192) {
-      name = "sm90_coop_n128m128k64_sk";
-      *why = "64 < M <= 512, few tiles and K >= 8192: stream-K";
+      name = p.M > 128 ? "sm90_coop_n128m256k64_sk" : "sm90_coop_n128m128k64_sk";
+      *why = p.M > 128 ? "128 < M <= 512, few tiles and K >= 8192: stream-K 128x256"
+                       : "64 < M <= 128, few tiles and K >= 8192: stream-K 128x128";
     } else {
       name = "sm90_pp_n64m128k64";
       *why = "64 < M <= 512, few tiles, K < 8192: ping-pong 64x128";

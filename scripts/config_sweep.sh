@@ -28,7 +28,7 @@ m_range_of() {
   if [[ -n ${M_RANGE:-} ]]; then ms_between $M_RANGE; return; fi  # "lo hi" overrides the per-configuration range
   case "$1" in
     dec_m8*) ms_between 1 8 ;;
-    dec_m16*) ms_between 8 16 ;;
+    dec_m16*) ms_between 8 32 ;;
     rdq_m16*) ms_between 1 64 ;;
     rdq_m64*) ms_between 16 256 ;;
     sdq_*) ms_between 64 2048 ;;
@@ -49,7 +49,8 @@ shapes_for() {  # M list -> (N, K)-major shape list
 configs=("$@")
 if ((${#configs[@]} == 0)); then
   configs=(sm90_coop_n128m128k64 sm90_coop_n128m64k64 sm90_pp_n64m128k64 sm90_coop_n128m128k64_sk
-           sm90_coop_n128m128k64_c2 dispatch dec_m8n16k128s3 dec_m16n32k128s2 rdq_m16n128k128s6
+           sm90_coop_n128m128k64_c2 dispatch dec_m8n16k128s3w8 dec_m8n32k128s2w8 dec_m8n32k128s2w4
+           dec_m8n32k128s2w2 dec_m16n32k128s2w8 dec_m16n32k128s2w4 dec_m16n32k128s2w2 rdq_m16n128k128s6
            rdq_m64n128k64s4 sdq_m128n128k64s4)
 fi
 status=0

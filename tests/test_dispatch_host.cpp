@@ -67,22 +67,45 @@ TEST(Dispatch, EveryConfigIsReachable) {
     reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 4096, 128, true}, kSm80Rules).config));
     reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 14336, 128, true}, kSm80Rules).config));
   }
+  for (int N : {8192, 14336, 28672})  // the decode tiles' WARPS_K follows the 32-column tile count
+    for (int M : {1, 16}) reached.insert(static_cast<int>(plan_gemm(Problem{M, N, 4096, 128, true}, kSm80Rules).config));
+  reached.insert(static_cast<int>(plan_gemm(Problem{256, 256, 256, 128, true}, kSm80Rules).config));  // tiny
   EXPECT_EQ(reached.size(), static_cast<size_t>(Sm80MmaConfigId::kCount));
 }
 
 TEST(Dispatch, MBuckets) {
-  // Decode: M <= 8 always; 8 < M <= 16 where N or K >= 8192.
-  for (int M : {1, 2, 7, 8}) {
+  // Decode (M <= 16), on 132 SMs: n32 tiles with 8 / 4 / 2 warps along K as
+  // the 32-column tiles grow (one wave of 16 warps per SM at M <= 8, 8 at
+  // M <= 16); at M <= 8 the n16 tile where n32 tiles are too few (N = 4096).
+  struct Row {
+    int N;
+    Sm80MmaConfigId m8, m16;
+  };
+  const Row rows[] = {
+      {4096, Sm80MmaConfigId::dec_m8n16k128s3w8, Sm80MmaConfigId::dec_m16n32k128s2w8},
+      {8192, Sm80MmaConfigId::dec_m8n32k128s2w8, Sm80MmaConfigId::dec_m16n32k128s2w4},
+      {14336, Sm80MmaConfigId::dec_m8n32k128s2w4, Sm80MmaConfigId::dec_m16n32k128s2w2},
+      {28672, Sm80MmaConfigId::dec_m8n32k128s2w2, Sm80MmaConfigId::dec_m16n32k128s2w2},
+  };
+  for (const Row& r : rows) {
     for (int K : {4096, 14336, 28672}) {
-      EXPECT_EQ(plan_gemm(Problem{M, 4096, K, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
-      EXPECT_EQ(plan_gemm(Problem{M, 14336, K, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n16k128s3) << M;
+      for (int M : {1, 2, 7, 8})
+        EXPECT_EQ(plan_gemm(Problem{M, r.N, K, 128, true}, kSm80Rules).config, r.m8) << M << " " << r.N;
+      for (int M : {9, 12, 16})
+        EXPECT_EQ(plan_gemm(Problem{M, r.N, K, 128, true}, kSm80Rules).config, r.m16) << M << " " << r.N;
     }
   }
-  EXPECT_EQ(plan_gemm(Problem{9, 4096, 14336, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
-  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
-  EXPECT_EQ(plan_gemm(Problem{16, 14336, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2);
-  EXPECT_EQ(plan_gemm(Problem{16, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m16n128k128s6);
-  EXPECT_EQ(plan_gemm(Problem{17, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  // The threshold: N = 7424 gives 232 tiles x 8 = 1856 < 0.9 x 2112 warp slots, N = 7680 gives 1920.
+  EXPECT_EQ(plan_gemm(Problem{1, 7424, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n16k128s3w8);
+  EXPECT_EQ(plan_gemm(Problem{1, 7680, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m8n32k128s2w8);
+  // 16 < M <= 32 with few 128-row column tiles (N = 4096: 32 < 3/4 of 132): the
+  // 16-token decode tile over 2 token tiles; many column tiles: the 64-row tile.
+  for (int M : {17, 24, 32}) {
+    EXPECT_EQ(plan_gemm(Problem{M, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2w4);
+    EXPECT_EQ(plan_gemm(Problem{M, 4096, 14336, 128, true}, kSm80Rules).config, Sm80MmaConfigId::dec_m16n32k128s2w4);
+    EXPECT_EQ(plan_gemm(Problem{M, 14336, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
+  }
+  EXPECT_EQ(plan_gemm(Problem{33, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   EXPECT_EQ(plan_gemm(Problem{64, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
   // M = 128/256 on N = 4096: 32/64 tiles of 128 rows, under 3/4 of 132 SMs -> 64-row tiles.
   EXPECT_EQ(plan_gemm(Problem{128, 4096, 4096, 128, true}, kSm80Rules).config, Sm80MmaConfigId::rdq_m64n128k64s4);
@@ -122,13 +145,15 @@ TEST(Dispatch, HopperBuckets) {
     const char* want;
   };
   const Row rows[] = {
-      {1, 4096, 4096, "dec_m8n16k128s3"},         {12, 4096, 4096, "rdq_m16n128k128s6"},
-      {16, 14336, 4096, "dec_m16n32k128s2"},      {16, 4096, 14336, "dec_m16n32k128s2"},
-      {24, 4096, 4096, "rdq_m64n128k64s4"},       {64, 4096, 14336, "rdq_m64n128k64s4"},
+      {1, 4096, 4096, "dec_m8n16k128s3w8"},       {12, 4096, 4096, "dec_m16n32k128s2w8"},
+      {16, 14336, 4096, "dec_m16n32k128s2w2"},    {16, 4096, 14336, "dec_m16n32k128s2w8"},
+      {24, 4096, 4096, "dec_m16n32k128s2w4"},     {33, 4096, 4096, "rdq_m64n128k64s4"},
       {17, 14336, 4096, "sm90_coop_n128m64k64"},  {64, 14336, 4096, "sm90_coop_n128m64k64"},
       {128, 14336, 4096, "sm90_coop_n128m128k64"}, {256, 14336, 4096, "sm90_coop_n128m256k64"},
       {512, 14336, 4096, "sm90_coop_n128m256k64"}, {512, 4096, 4096, "sm90_coop_n128m128k64"},
-      {128, 4096, 14336, "sm90_coop_n128m128k64_sk"}, {256, 4096, 14336, "sm90_coop_n128m128k64_sk"},
+      {128, 4096, 14336, "sm90_coop_n128m128k64_sk"}, {256, 4096, 14336, "sm90_coop_n128m256k64_sk"},
+      {48, 4096, 14336, "sm90_coop_n128m64k64_sk"}, {64, 4096, 14336, "sm90_coop_n128m64k64_sk"},
+      {32, 4096, 14336, "dec_m16n32k128s2w4"},     {64, 4096, 4096, "rdq_m64n128k64s4"},
       {128, 4096, 4096, "sm90_pp_n64m128k64"},    {256, 4096, 4096, "sm90_pp_n64m128k64"},
       {1024, 4096, 4096, "sm90_coop_n128m256k64"}, {8192, 4096, 14336, "sm90_coop_n128m256k64"},
       {4096, 5120, 8192, "sm90_coop_n128m256k64"}, {600, 1024, 1024, "sm90_coop_n128m128k64"},
@@ -187,12 +212,13 @@ TEST(Dispatch, ForcedConfig) {
 }
 
 TEST(Dispatch, SplitKFillsTheGpuForSmallProblems) {
-  // M = 12, N = 4096: 32 tiles of 128 columns on 132 SMs x 2 resident -> split.
-  const Problem p{12, 4096, 4096, 128, true};
-  const GemmPlan plan = plan_gemm(p, kH100);
+  // M = 40, N = 4096 on the sm_80 rules: 32 tiles of 64 x 128 on 132 SMs x 2 resident -> split.
+  const Problem p{40, 4096, 4096, 128, true};
+  const GemmPlan plan = plan_gemm(p, kSm80Rules);
+  EXPECT_EQ(plan.config, Sm80MmaConfigId::rdq_m64n128k64s4);
   EXPECT_GT(plan.split_k, 1);
   EXPECT_LE(plan.split_k, 16);
-  EXPECT_EQ(plan.workspace_bytes, static_cast<size_t>(plan.split_k) * 12 * 4096 * sizeof(float));
+  EXPECT_EQ(plan.workspace_bytes, static_cast<size_t>(plan.split_k) * 40 * 4096 * sizeof(float));
   // Every split keeps at least four k-tiles.
   const auto& c = kSm80MmaConfigs[static_cast<int>(plan.config)];
   EXPECT_GE((p.K / c.bk) / plan.split_k, 4);
@@ -223,15 +249,16 @@ TEST(Dispatch, DecodeSplitsOnlyWhenTilesLeaveHalfTheGpuIdle) {
   // 64 tiles (N = 1024): split up to one wave, >= 2 k blocks per warp, with counters in the workspace.
   const Problem small{1, 1024, 8192, 128, true};
   const GemmPlan plan = plan_gemm(small, kH100);
-  EXPECT_EQ(plan.config, Sm80MmaConfigId::dec_m8n16k128s3);
+  EXPECT_EQ(plan.config, Sm80MmaConfigId::dec_m8n16k128s3w8);
   EXPECT_GT(plan.split_k, 1);
   EXPECT_LE(64 * plan.split_k, 132 * 2);
   EXPECT_GE(64 / plan.split_k / 8, 2);
   EXPECT_EQ(plan.counters_offset % 256, 0u);
   EXPECT_GE(plan.counters_offset, static_cast<size_t>(plan.split_k) * 1024 * sizeof(float));
   EXPECT_EQ(plan.workspace_bytes, plan.counters_offset + 64 * sizeof(unsigned));
-  // 16-token decode at N = 4096, K = 14336: 128 tiles of 32 columns -> split 2.
-  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kH100).split_k, 2);
+  // 16-token decode at N = 4096, K = 14336: 128 tiles of 32 columns, one
+  // 8-warp CTA per SM -> no split.
+  EXPECT_EQ(plan_gemm(Problem{16, 4096, 14336, 128, true}, kH100).split_k, 1);
 }
 
 TEST(Dispatch, SmallGpusSplitLess) {
@@ -371,7 +398,7 @@ TEST(Autotune, SavedTableLoadsBack) {
   using namespace autotune_test;
   const std::string path = temp_path("roundtrip");
   AutotuneCache cache;
-  cache.put(TuneKey{1, 4096, 4096, 128, true}, TuneChoice{"dec_m8n16k128s3:1", 6.875});
+  cache.put(TuneKey{1, 4096, 4096, 128, true}, TuneChoice{"dec_m8n16k128s3w8:1", 6.875});
   cache.put(TuneKey{256, 14336, 4096, 64, false}, TuneChoice{"sm90_coop_n128m64k64", 41.5});
   std::string error;
   ASSERT_TRUE(cache.save(path, h100_fingerprint(), &error)) << error;
@@ -399,17 +426,17 @@ TEST(Autotune, MissingFileIsSilentStaleAndCorruptFilesWarnAndLoadNothing) {
     std::string text, expect;
   };
   const Case cases[] = {
-      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 6.9\n", ""},  // good
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1 6.9\n", ""},  // good
       {"w4a16-autotune 1\nlibrary 0.0.9\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n", "stale"},
       {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H200\narch 90 sm_count 132\n", "stale"},
       {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 114\n", "stale"},
       {"garbage\n", "not an autotune header"},
       {"w4a16-autotune 1\nlibrary 0.1.0\n", "truncated"},
-      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1\n", "line 5"},
-      {std::string(kHeader) + "1 4096 4096 128 2 dec_m8n16k128s3:1 6.9\n", "impossible problem"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1\n", "line 5"},
+      {std::string(kHeader) + "1 4096 4096 128 2 dec_m8n16k128s3w8:1 6.9\n", "impossible problem"},
       {std::string(kHeader) + "1 4096 4096 128 1 ../../etc/passwd 6.9\n", "invalid configuration spec"},
-      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 -3\n", "impossible time"},
-      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3:1 6.9 extra\n", "does not parse"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1 -3\n", "impossible time"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1 6.9 extra\n", "does not parse"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
@@ -442,7 +469,7 @@ TEST(Autotune, CandidatesListEveryRunnableConfigurationAndSayWhyOthersAreNot) {
   for (const auto& c : c256) EXPECT_EQ(c.spec.find("dec_"), std::string::npos) << c.spec;
   bool dec_reason = false, sm90_reason = false;
   for (const auto& r : rejected) {
-    dec_reason |= r.find("dec_m8n16k128s3: decode kernel, M > 64") != std::string::npos;
+    dec_reason |= r.find("dec_m8n16k128s3w8: decode kernel, M > 64") != std::string::npos;
     sm90_reason |= r.find("sm90_") == 0;
   }
   EXPECT_TRUE(dec_reason);

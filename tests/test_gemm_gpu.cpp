@@ -172,8 +172,10 @@ TEST_F(GemmGpu, DecodeEveryBatchSize1To65) {
 }
 
 // Decode shapes whose dispatched plan splits K across CTAs (in-kernel
-// reduction by the last CTA of a tile), per-channel scales, g = 32, and the
-// 70B-class K = 28672.
+// reduction by the last CTA of a tile), per-channel scales, g = 32, the
+// 70B-class K = 28672, and each WARPS_K the dispatcher picks by N (n32 tiles
+// with 8 / 4 / 2 warps along K at N = 8192 / 14336 / 28672, the n16 tile at
+// N = 4096; N = 8200 leaves a partial 32-column tile).
 TEST_F(GemmGpu, DecodeModelShapes) {
   std::vector<GemmCase> cases;
   for (int M : {1, 8, 16, 32, 64}) {
@@ -183,6 +185,10 @@ TEST_F(GemmGpu, DecodeModelShapes) {
   cases.push_back(make_case(1, 4096, 4096, 4096, true));
   cases.push_back(make_case(3, 4096, 4096, 32, false));
   cases.push_back(make_case(8, 1024, 28672, 128, true));
+  cases.push_back(make_case(5, 8200, 4096, 128, false));
+  cases.push_back(make_case(13, 8192, 2048, 64, true));
+  cases.push_back(make_case(2, 28672, 1024, 128, true));
+  cases.push_back(make_case(16, 28672, 1024, 1024, false));
   run_checked_cases(cases, cublas());
 }
 

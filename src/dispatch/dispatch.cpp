@@ -163,15 +163,20 @@ kernels::Sm90MixedConfigId sm90_id(const char* name) {
 // that leaves SMs idle costs the same as a full one.
 //  * M <= 64: the 128x64 tile when it fills >= 3/4 of the SMs (N = 14336:
 //    31.3 us flat for M = 16..64, 1.4x cuBLAS, vs 44-49 us rdq_m64); with
-//    fewer tiles the sm_80 tiles stream the weights faster (N = 4096, K =
-//    14336: rdq_m64 41-44 us vs stream-K 46 us).
+//    fewer tiles and K >= 8192 the 128x64 tile under stream-K (N = 4096,
+//    K = 14336, M = 48..64: 38.1-38.7 us vs 42.6-44.1 us rdq_m64,
+//    bench/results/2026-11-26-h100-issue3-geometry/run6-*); with K < 8192
+//    the sm_80 tiles (N = K = 4096, M = 48..64: rdq_m64 22.0-22.2 us vs
+//    stream-K 23.2-23.6 us).  M <= 32 with few tiles never gets here: the
+//    decode tiles take it (plan_gemm).
 //  * 64 < M <= 512: the 128x256 tile when M > 128 (at M <= 128 half of it
 //    is padding: N = 14336, M = 128: 59.2 vs 35.6 us for 128x128) and its
 //    tiles fill >= 3/4 of the SMs (N = 14336, M = 192..512: 47.6-96.7 us,
 //    best), else the 128x128 tile when
 //    its tiles fill >= 0.7 (N = 14336, M = 96..128: 35.5 us; N = 4096,
 //    M = 384..512: 35 us), else stream-K for long K (N = 4096, K = 14336,
-//    M = 96..256: 47-69 us vs 72-104 us persistent), else ping-pong 64x128
+//    M = 96..256: 47-69 us vs 72-104 us persistent; at 128 < M the
+//    128x256 stream-K tile: M = 256 64.4 vs 68.0 us), else ping-pong 64x128
 //    (N = 4096, K = 4096, M = 96..256: 24.3-27.6 us vs 33 us 128x128).
 //  * M > 512: the 128x256 tile when its tiles fill >= 0.7 of the SMs, else
 //    128x128.  The 128x256 tile is the best or within 3% of the best at every
@@ -197,6 +202,9 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
     if (t64 * 4 >= s * 3) {
       name = "sm90_coop_n128m64k64";
       *why = "16 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs";
+    } else if (p.K >= 8192) {
+      name = "sm90_coop_n128m64k64_sk";
+      *why = "16 < M <= 64, few 128x64 tiles and K >= 8192: stream-K";
     }
   } else if (p.M <= 512) {
     if (p.M > 128 && t256 * 4 >= s * 3) {
@@ -206,8 +214,9 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
       name = "sm90_coop_n128m128k64";
       *why = "64 < M <= 512, 128x128 tiles fill >= 0.7 of the SMs";
     } else if (p.K >= 8192) {
-      name = "sm90_coop_n128m128k64_sk";
-      *why = "64 < M <= 512, few tiles and K >= 8192: stream-K";
+      name = p.M > 128 ? "sm90_coop_n128m256k64_sk" : "sm90_coop_n128m128k64_sk";
+      *why = p.M > 128 ? "128 < M <= 512, few tiles and K >= 8192: stream-K 128x256"
+                       : "64 < M <= 128, few tiles and K >= 8192: stream-K 128x128";
     } else {
       name = "sm90_pp_n64m128k64";
       *why = "64 < M <= 512, few tiles, K < 8192: ping-pong 64x128";
@@ -223,21 +232,58 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
   return name;
 }
 
+// The decode tile for M <= 16 (sm80_mma_configs.h, "dec" rows), fitted to
+// the geometry sweep on H100 (bench/results/2026-11-26-h100-issue3-geometry/):
+//  * Two m16 column blocks per warp (n32) wherever there are enough 32-column
+//    tiles, and as many warps along K (8, 4 or 2) as keep every warp of the
+//    grid resident at once: 16 warps per SM at M <= 8 (128 registers), 8 at
+//    8 < M <= 16 (255).  Measured best at each point: 14336 x 4096 M = 1
+//    n32 w4 16.0 us (n16 w8 18.8); 8192 x 28672 n32 w8 50.1 (52.2); M = 16:
+//    14336 x 4096 w2 22.8 (w4 25.4), 8192 x 28672 w4 72.9 (w8 76.4, w2
+//    77.8), 4096 x 14336 w8 22.0 (w4 25.5).  28672 x 8192 at M = 1 is the
+//    one miss: w2 51.6 us, w4 50.1.
+//  * M <= 8 with fewer 32-column tiles than 0.9 of a wave at 8 warps each
+//    (N = 4096 on 132 SMs): the n16 tile, 8 warps along K (4096 x 14336
+//    M = 1: 15.5 us vs 17.1 for n32 with 16 warps along K).
+//  * 16 < M <= 32 where the 128 x 64 tiles cover less than 3/4 of the SMs
+//    (plan_gemm): the 16-token tile over ceil(M / 16) token tiles, the same
+//    weights read by each from L2 (4096 x 4096 M = 32: 12.7 us vs 16.8 for
+//    the 64-row rdq tile; 4096 x 14336: 35.0 vs 41.4).  Where 128 x 64 tiles
+//    fill the GPU (N = 14336) the Hopper tile wins (31.2 vs 40.0 us).
+Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, std::string* why) {
+  const long long tiles32 = static_cast<long long>(ceil_div(p.N, 32)) * (p.M <= 8 ? 1 : ceil_div(p.M, 16));
+  const bool one_token_block = p.M <= 8;
+  const long long wave = static_cast<long long>(d.sm_count) * (one_token_block ? 16 : 8);
+  char buf[200];
+  if (one_token_block && tiles32 * 8 * 10 < wave * 9) {
+    std::snprintf(buf, sizeof buf, "M <= 8, %lld 32-column tiles x 8 warps < 0.9 x %lld warp slots: n16 decode tile",
+                  tiles32, wave);
+    *why = buf;
+    return Sm80MmaConfigId::dec_m8n16k128s3w8;
+  }
+  int wk = 8;
+  while (wk > 2 && tiles32 * wk > wave) wk /= 2;
+  std::snprintf(buf, sizeof buf, "%s, %lld 32-column x 16-token tiles: %d warps along K fill <= %lld warp slots",
+                one_token_block ? "M <= 8" : p.M <= 16 ? "8 < M <= 16" : "16 < M <= 32, few 128-row tiles",
+                tiles32, wk, wave);
+  *why = buf;
+  if (one_token_block)
+    return wk == 8 ? Sm80MmaConfigId::dec_m8n32k128s2w8
+                   : wk == 4 ? Sm80MmaConfigId::dec_m8n32k128s2w4 : Sm80MmaConfigId::dec_m8n32k128s2w2;
+  return wk == 8 ? Sm80MmaConfigId::dec_m16n32k128s2w8
+                 : wk == 4 ? Sm80MmaConfigId::dec_m16n32k128s2w4 : Sm80MmaConfigId::dec_m16n32k128s2w2;
+}
+
 }  // namespace
 
 GemmPlan plan_gemm(const Problem& p, const Device& d) {
   GemmPlan plan{};
-  // Decode kernels where they measured fastest (H100, bench/results/2026-11-25-h100-issue4-sweep1):
-  //  * M <= 8: the 8-token decode kernel (1.8-2.8x cuBLAS bf16; 1.7-2.5x
-  //    faster than the m16 rdq tile at M = 1).
-  //  * 8 < M <= 16 with N >= 8192 or K >= 8192: the 16-token decode kernel
-  //    (N = 14336, K = 4096, M = 12: 27.3 us vs 35.0 us rdq_m16; N = 4096,
-  //    K = 14336: 26.1 vs 39.0 us); at N = K = 4096 the m16 rdq tile is
-  //    faster (12.3 vs 12.7 us at M = 12, 12.9 vs 13.8 us at M = 16).
-  const bool dec16 = p.M > 8 && p.M <= 16 && (p.N >= 8192 || p.K >= 8192);
-  if (p.M <= 8 || dec16) {
-    plan.config = p.M <= 8 ? Sm80MmaConfigId::dec_m8n16k128s3 : Sm80MmaConfigId::dec_m16n32k128s2;
-    plan.reason = p.M <= 8 ? "M <= 8: 8-token decode kernel" : "8 < M <= 16, N or K >= 8192: 16-token decode kernel";
+  // M <= 16, and M <= 32 with few 128-row column tiles: the decode kernels,
+  // on every arch (1.3-3.3x cuBLAS bf16 on H100; at M = 16 they also beat the
+  // m16 rdq tile everywhere measured, 4096^2: 9.5 vs 13.0 us).
+  const bool few_column_tiles = ceil_div(p.N, 128) * 4 < d.sm_count * 3;
+  if (p.M <= 16 || (p.M <= 32 && few_column_tiles)) {
+    plan.config = choose_decode(p, d, &plan.reason);
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);
     return plan;
@@ -251,7 +297,7 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   // (sm_90a built, N % 8, group size a multiple of 64 or K).  Not for tiny
   // problems (64-row tiles < SMs/8), where the m16 tile's 4x more CTAs win:
   // 256^3 4.1 us (rdq_m16) vs 6.3 us (ping-pong 64x128).
-  if (p.M > 16 && d.arch == 90 && !tiny) {
+  if (d.arch == 90 && !tiny) {
     std::string why;
     const char* name = choose_sm90(p, d, &why);
     if (name != nullptr) {
@@ -271,8 +317,6 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   // The sm_80 tiles (every arch; on Hopper where the rules above chose none
   // or it cannot run), fitted to the per-configuration sweep on H100
   // (bench/results/2026-11-25-h100-config-sweep.md):
-  //  * 8 < M <= 16 (not taken by a decode kernel): weight-bound; the m16
-  //    register-dequant tile streams the weights once.
   //  * 16 < M <= 64, and larger M whose 128-row tiles would cover less than
   //    3/4 of the SMs: the 64-row register-dequant tile (2 CTAs per SM).
   //  * otherwise the shared-memory-dequant 128-row tile, the fastest once it
@@ -280,10 +324,7 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   //    for the 64-row tile).
   //  * Tiny problems (64-row tiles < 1/8 of the SMs): the m16 tile, for 4x
   //    more CTAs and a shorter k loop per CTA.
-  if (p.M <= 16) {
-    plan.config = Sm80MmaConfigId::rdq_m16n128k128s6;
-    plan.reason += "M <= 16: weight-streaming tile";
-  } else if (tiny) {
+  if (tiny) {
     plan.config = Sm80MmaConfigId::rdq_m16n128k128s6;
     plan.reason += "tiny problem (64-row tiles < SMs/8): 16-row tiles for more CTAs";
   } else if (p.M <= 64 || big_tiles * 4 < d.sm_count * 3) {

@@ -25,23 +25,33 @@
 // than the MMAs: the sdq kernels dequantize once per CTA and then run a plain
 // bf16 ldmatrix/mma main loop, with registers low enough for 2 CTAs per SM.
 //
-// The dec rows are the decode path (issue #3), one per token bucket that
-// measured faster than the rdq/sdq tiles somewhere (bench/results/
-// 2026-11-25-h100-decode-exploration/, 2026-11-25-h100-471b9efded33-*):
-// M <= 8 (one n8 block) everywhere, M <= 16
-// where few 128-column tiles exist (N = 4096, K = 14336).  16-column CTAs of
-// 8 warps over K for M <= 8, so that even N = 4096 gives 256 CTAs; 3 k blocks
-// (3 KB) in flight per warp in registers, 2 CTAs per SM.  The 32- and 64-token
-// buckets measured 1.2-2.5x slower than rdq_m64n128k64s4 (run 1 there) and
-// are not built.
+// The dec rows are the decode path (issue #3).  Names end in w<WARPS_K>.  A
+// warp owns one (n16) or two (n32) m16 column blocks and every WARPS_K-th
+// 128-deep k block; M <= 8 is one n8 token block (128 registers, 16 warps per
+// SM), 8 < M <= 16 two (255 registers, 8 warps per SM).  Measured on H100
+// (bench/results/2026-11-26-h100-issue3-geometry/): two column blocks per
+// warp halve the per-warp fixed work (cursor set-up, the reduction over the
+// warps along K, the stores) per weight byte, and the best WARPS_K is the one
+// that keeps all warps in about one wave (dispatch.cpp, choose_decode):
+// 14336 x 4096 at M = 1 went from 18.8 us (n16, 8 warps along K, 3.4 waves)
+// to 16.0 us (n32, 4 along K, 0.85 waves); at M = 16 from 31.4 to 22.8 us.
+// The n16 tile stays for N below about 8192, where n32 tiles are too few.
+// Measured slower and not built: more register stages (4-8, at 12 warps per
+// SM: 20-45% slower), activations in a separate one-block-ahead ring (5-10%
+// slower), one-warp-pair CTAs (WARPS_K = 2) at N <= 14336, 16 warps along K.
 #pragma once
 
 #define W4A16_SM80_MMA_CONFIGS(X)                            \
   X(rdq_m16n128k128s6, rdq, 16, 128, 128, 1, 4, 6, 2)        \
   X(rdq_m64n128k64s4, rdq, 64, 128, 64, 1, 4, 4, 2)          \
   X(sdq_m128n128k64s4, sdq, 128, 128, 64, 2, 4, 4, 2)        \
-  X(dec_m8n16k128s3, dec, 8, 16, 128, 8, 1, 3, 2)            \
-  X(dec_m16n32k128s2, dec, 16, 32, 128, 4, 2, 2, 2)
+  X(dec_m8n16k128s3w8, dec, 8, 16, 128, 8, 1, 3, 2)          \
+  X(dec_m8n32k128s2w2, dec, 8, 32, 128, 2, 1, 2, 8)          \
+  X(dec_m8n32k128s2w4, dec, 8, 32, 128, 4, 1, 2, 4)          \
+  X(dec_m8n32k128s2w8, dec, 8, 32, 128, 8, 1, 2, 2)          \
+  X(dec_m16n32k128s2w2, dec, 16, 32, 128, 2, 1, 2, 4)        \
+  X(dec_m16n32k128s2w4, dec, 16, 32, 128, 4, 1, 2, 2)        \
+  X(dec_m16n32k128s2w8, dec, 16, 32, 128, 8, 1, 2, 1)
 
 namespace w4a16::kernels {
 

@@ -30,7 +30,9 @@
 // Default set, each measured over M = 16..8192 on H100
 // (bench/results/2026-11-25-h100-issue4-sweep{1,2}) and tested on tile edges:
 // the dispatcher (src/dispatch/dispatch.cpp, choose_sm90) picks 128x64,
-// 128x128, 128x256, stream-K and ping-pong where each measured fastest; the
+// 128x128, 128x256, stream-K (128x64, 128x128, 128x256; the 128x64 and
+// 128x256 ones measured 2026-11-26 on M = 24..512) and ping-pong where each
+// measured fastest; the
 // 2-CTA cluster and the `_rp` copies never lost by more than a few percent
 // where they were not the fastest and won nowhere by more than 3%, so they
 // are autotune candidates and W4A16_FORCE_CONFIG targets only.
@@ -47,7 +49,9 @@
   X(sm90_coop_n128m128k64_rp, coop, 128, 128, 64, 1, persistent, reordered)         \
   X(sm90_coop_n128m256k64_rp, coop, 128, 256, 64, 1, persistent, reordered)         \
   X(sm90_pp_n64m128k64_rp, pp, 64, 128, 64, 1, persistent, reordered)               \
-  X(sm90_coop_n128m128k64_sk_rp, coop, 128, 128, 64, 1, streamk, reordered)
+  X(sm90_coop_n128m128k64_sk_rp, coop, 128, 128, 64, 1, streamk, reordered)       \
+  X(sm90_coop_n128m256k64_sk, coop, 128, 256, 64, 1, streamk, canonical)           \
+  X(sm90_coop_n128m64k64_sk, coop, 128, 64, 64, 1, streamk, canonical)
 
 namespace w4a16::kernels {
 

@@ -1,0 +1,178 @@
+// Memory-side lab for the decode kernel (issue #3): reads the weights (and
+// group params) in exactly the decode kernel's pattern -- 16-column CTAs,
+// WK warps interleaving 128-deep k blocks, lane (g, t) loading 16 bytes of
+// columns 2g and 2g+1, STAGES blocks in flight in registers -- but replaces
+// the dequantization and MMAs with one XOR per word.  Its time is the floor
+// this access pattern allows, to set against the real kernel's.  Variants:
+//   pattern  : the decode kernel's order
+//   rotated  : each CTA starts its k walk at a different block (spreads the
+//              GPU's concurrent accesses over the row, against channel camping)
+//   contiguous: a prepacked order, each (16 columns, 128-deep k block) 1 KB
+//              contiguous, so a warp's 16-byte loads cover 512 bytes in a row
+//   stream   : a flat grid-stride read of the same bytes (the read roofline)
+// Timing: back-to-back launches between events, median of 7, buffers rotated
+// over > 200 MB.  Results: bench/results/2026-11-26-h100-issue3-geometry/.
+// Build: nvcc -O3 -std=c++17 -arch=sm_90a bench/lab/dec_read_lab.cu -o dec_read_lab
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+#define CK(x)                                                                        \
+  do {                                                                               \
+    cudaError_t e = (x);                                                             \
+    if (e != cudaSuccess) {                                                          \
+      std::printf("%s:%d %s\n", __FILE__, __LINE__, cudaGetErrorString(e));          \
+      std::exit(1);                                                                  \
+    }                                                                                \
+  } while (0)
+
+__device__ __forceinline__ void ldg16(uint4& v, const void* p, bool ok) {
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
+      " @p ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
+      : "+r"(v.x), "+r"(v.y), "+r"(v.z), "+r"(v.w)
+      : "l"(p), "r"(static_cast<int>(ok)));
+}
+
+template <int WK, int STAGES, bool ROTATE, int MINB, bool CONTIG = false>
+__global__ void __launch_bounds__(32 * WK, MINB)
+    pattern_kernel(const uint8_t* wq, const uint16_t* sc, int N, int K, int G, uint32_t* out) {
+  const int lane = threadIdx.x & 31, wk = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
+  const int kblocks = K / 128;
+  const int my = (kblocks - wk + WK - 1) / WK;
+  const int n0 = blockIdx.x * 16 + 2 * g;
+  const int rot = ROTATE ? static_cast<int>((blockIdx.x * 7u) % my) : 0;
+  // CONTIG: the prepacked order, each (16-column block, k block) 1 KB
+  // contiguous, lane l's 32 bytes at 16 l and 512 + 16 l.
+  const uint8_t* w0 = CONTIG ? wq + static_cast<size_t>(blockIdx.x) * kblocks * 1024 + 16 * lane
+                             : wq + static_cast<size_t>(n0) * (K / 2) + 16 * t;
+  const uint8_t* w1 = CONTIG ? w0 + 512 : w0 + K / 2;
+  constexpr int kStep = CONTIG ? 1024 : 64;
+  uint4 a[STAGES], b[STAGES];
+  uint32_t s[STAGES];
+  uint32_t acc = 0;
+  auto kb_of = [&](int i) { int j = i + rot; j = j >= my ? j - my : j; return wk + WK * j; };
+#pragma unroll
+  for (int st = 0; st < STAGES; ++st) {
+    a[st] = b[st] = make_uint4(0, 0, 0, 0);
+    const bool ok = st < my;
+    const int kb = kb_of(ok ? st : 0);
+    ldg16(a[st], w0 + kb * kStep, ok);
+    ldg16(b[st], w1 + kb * kStep, ok);
+    s[st] = ok ? __ldg(sc + static_cast<size_t>(n0) * G + (kb * 128) / (K / G)) : 0u;
+  }
+  for (int i = 0; i < my; i += STAGES) {
+#pragma unroll
+    for (int st = 0; st < STAGES; ++st) {
+      if (i + st < my) {
+        acc ^= a[st].x ^ a[st].y ^ a[st].z ^ a[st].w ^ b[st].x ^ b[st].y ^ b[st].z ^ b[st].w ^ s[st];
+        const int nx = i + st + STAGES;
+        const bool ok = nx < my;
+        const int kb = kb_of(ok ? nx : 0);
+        ldg16(a[st], w0 + kb * kStep, ok);
+        ldg16(b[st], w1 + kb * kStep, ok);
+        s[st] = ok ? __ldg(sc + static_cast<size_t>(n0) * G + (kb * 128) / (K / G)) : 0u;
+      }
+    }
+  }
+  if (acc == 0x9E3779B9u) out[blockIdx.x * blockDim.x + threadIdx.x] = acc;
+}
+
+__global__ void stream_kernel(const uint4* p, size_t n, uint32_t* out) {
+  // Four independent 16-byte loads in flight per thread per iteration.
+  uint32_t acc = 0;
+  const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += 4 * stride) {
+    uint4 v[4];
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      v[u] = make_uint4(0, 0, 0, 0);
+      ldg16(v[u], p + i + u * stride, i + u * stride < n);
+    }
+#pragma unroll
+    for (int u = 0; u < 4; ++u) acc ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;
+  }
+  if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
+}
+
+struct Shape { int N, K; };
+
+template <class F>
+float time_us(F&& launch, int copies) {
+  cudaEvent_t e0, e1;
+  CK(cudaEventCreate(&e0));
+  CK(cudaEventCreate(&e1));
+  for (int i = 0; i < 3 * copies; ++i) launch(i % copies);
+  std::vector<float> v;
+  for (int rep = 0; rep < 7; ++rep) {
+    const int n = 10 * copies;
+    CK(cudaEventRecord(e0));
+    for (int i = 0; i < n; ++i) launch(i % copies);
+    CK(cudaEventRecord(e1));
+    CK(cudaEventSynchronize(e1));
+    float ms = 0;
+    CK(cudaEventElapsedTime(&ms, e0, e1));
+    v.push_back(1000.0f * ms / n);
+  }
+  std::sort(v.begin(), v.end());
+  CK(cudaGetLastError());
+  return v[v.size() / 2];
+}
+
+template <int WK, int ST, bool ROT, int MINB, bool CONTIG = false>
+void run_pattern(const char* name, const Shape& s, std::vector<uint8_t*>& w, std::vector<uint16_t*>& sc, uint32_t* out,
+                 double bytes) {
+  const int G = s.K / 128;
+  const float us = time_us([&](int c) {
+    pattern_kernel<WK, ST, ROT, MINB, CONTIG><<<s.N / 16, 32 * WK>>>(w[c], sc[c], s.N, s.K, G, out);
+  }, static_cast<int>(w.size()));
+  std::printf("  %-28s %8.2f us  %7.1f GB/s\n", name, us, bytes / us / 1e3);
+}
+
+int main() {
+  CK(cudaFree(nullptr));
+  cudaDeviceProp prop;
+  CK(cudaGetDeviceProperties(&prop, 0));
+  std::printf("%s, %d SMs, L2 %d MB\n", prop.name, prop.multiProcessorCount, prop.l2CacheSize >> 20);
+  uint32_t* out;
+  CK(cudaMalloc(&out, 1 << 24));
+  for (const Shape s : {Shape{14336, 4096}, Shape{4096, 14336}, Shape{4096, 4096}, Shape{28672, 8192}}) {
+    const size_t wbytes = static_cast<size_t>(s.N) * s.K / 2;
+    const size_t sbytes = static_cast<size_t>(s.N) * (s.K / 128) * 2;
+    const int copies = static_cast<int>(std::max<size_t>(2, (200u << 20) / (wbytes + sbytes) + 1));
+    std::vector<uint8_t*> w(copies);
+    std::vector<uint16_t*> sc(copies);
+    for (int c = 0; c < copies; ++c) {
+      CK(cudaMalloc(&w[c], wbytes));
+      CK(cudaMalloc(&sc[c], sbytes));
+      CK(cudaMemset(w[c], c + 1, wbytes));
+      CK(cudaMemset(sc[c], 0, sbytes));
+    }
+    const double bytes = static_cast<double>(wbytes + sbytes);
+    std::printf("N=%d K=%d: %.1f MB weights + scales, %d copies\n", s.N, s.K, bytes / 1e6, copies);
+    const float st = time_us([&](int c) {
+      stream_kernel<<<prop.multiProcessorCount * 4, 512>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
+    }, copies);
+    std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", "stream 4x512/SM, 4 in flight", st, wbytes / st / 1e3);
+    run_pattern<8, 3, false, 2>("pattern wk8 s3", s, w, sc, out, bytes);
+    run_pattern<8, 3, true, 2>("rotated wk8 s3", s, w, sc, out, bytes);
+    run_pattern<8, 3, false, 2, true>("contiguous wk8 s3", s, w, sc, out, bytes);
+    run_pattern<8, 2, false, 2, true>("contiguous wk8 s2", s, w, sc, out, bytes);
+    run_pattern<4, 3, false, 4, true>("contiguous wk4 s3", s, w, sc, out, bytes);
+    run_pattern<4, 4, false, 4, true>("contiguous wk4 s4", s, w, sc, out, bytes);
+    run_pattern<2, 4, false, 8, true>("contiguous wk2 s4", s, w, sc, out, bytes);
+    run_pattern<8, 6, false, 2>("pattern wk8 s6", s, w, sc, out, bytes);
+    run_pattern<8, 6, true, 2>("rotated wk8 s6", s, w, sc, out, bytes);
+    run_pattern<4, 4, false, 4>("pattern wk4 s4", s, w, sc, out, bytes);
+    run_pattern<2, 4, false, 8>("pattern wk2 s4", s, w, sc, out, bytes);
+    run_pattern<2, 8, true, 8>("rotated wk2 s8", s, w, sc, out, bytes);
+    for (int c = 0; c < copies; ++c) {
+      CK(cudaFree(w[c]));
+      CK(cudaFree(sc[c]));
+    }
+  }
+  return 0;
+}

@@ -12,13 +12,16 @@
 //   stream   : a flat grid-stride read of the same bytes (the read roofline)
 // Timing: back-to-back launches between events, median of 7, buffers rotated
 // over > 200 MB.  Results: bench/results/2026-11-26-h100-issue3-geometry/.
-// Build: nvcc -O3 -std=c++17 -arch=sm_90a bench/lab/dec_read_lab.cu -o dec_read_lab
+// Built with the tools (<build>/bench/lab/dec_read_lab); by hand:
+//   nvcc -O3 -std=c++17 -arch=sm_90a -Isrc bench/lab/dec_read_lab.cu -o dec_read_lab
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <vector>
+
+#include "kernels/common/ptx.cuh"
 
 #define CK(x)                                                                        \
   do {                                                                               \
@@ -29,13 +32,7 @@
     }                                                                                \
   } while (0)
 
-__device__ __forceinline__ void ldg16(uint4& v, const void* p, bool ok) {
-  asm volatile(
-      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
-      " @p ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
-      : "+r"(v.x), "+r"(v.y), "+r"(v.z), "+r"(v.w)
-      : "l"(p), "r"(static_cast<int>(ok)));
-}
+using w4a16::kernels::ptx::ldg_stream_16_keep;  // the decode kernel's own weight load
 
 template <int WK, int STAGES, bool ROTATE, int MINB, bool CONTIG = false>
 __global__ void __launch_bounds__(32 * WK, MINB)
@@ -60,8 +57,8 @@ __global__ void __launch_bounds__(32 * WK, MINB)
     a[st] = b[st] = make_uint4(0, 0, 0, 0);
     const bool ok = st < my;
     const int kb = kb_of(ok ? st : 0);
-    ldg16(a[st], w0 + kb * kStep, ok);
-    ldg16(b[st], w1 + kb * kStep, ok);
+    ldg_stream_16_keep(a[st], w0 + kb * kStep, ok);
+    ldg_stream_16_keep(b[st], w1 + kb * kStep, ok);
     s[st] = ok ? __ldg(sc + static_cast<size_t>(n0) * G + (kb * 128) / (K / G)) : 0u;
   }
   for (int i = 0; i < my; i += STAGES) {
@@ -72,8 +69,8 @@ __global__ void __launch_bounds__(32 * WK, MINB)
         const int nx = i + st + STAGES;
         const bool ok = nx < my;
         const int kb = kb_of(ok ? nx : 0);
-        ldg16(a[st], w0 + kb * kStep, ok);
-        ldg16(b[st], w1 + kb * kStep, ok);
+        ldg_stream_16_keep(a[st], w0 + kb * kStep, ok);
+        ldg_stream_16_keep(b[st], w1 + kb * kStep, ok);
         s[st] = ok ? __ldg(sc + static_cast<size_t>(n0) * G + (kb * 128) / (K / G)) : 0u;
       }
     }
@@ -90,7 +87,7 @@ __global__ void stream_kernel(const uint4* p, size_t n, uint32_t* out) {
 #pragma unroll
     for (int u = 0; u < 4; ++u) {
       v[u] = make_uint4(0, 0, 0, 0);
-      ldg16(v[u], p + i + u * stride, i + u * stride < n);
+      ldg_stream_16_keep(v[u], p + i + u * stride, i + u * stride < n);
     }
 #pragma unroll
     for (int u = 0; u < 4; ++u) acc ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;

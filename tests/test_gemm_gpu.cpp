@@ -231,7 +231,8 @@ std::string sm90_skip_reason() {
 // M around the token tile (1, 63..65, 129, 200), N a multiple of 8 but not of
 // the 64/128-row weight tile, g = 64 / 128 / per-channel, K not a multiple of
 // the group (a partial last group where the format allows it: per-channel
-// K = 4160 is one group), symmetric and zero-point, alpha/beta.  Skipped with
+// K = 4160 is one group; per-channel K = 1056 ends in half a k tile),
+// symmetric and zero-point, alpha/beta.  Skipped with
 // the reason when the device is not sm_90 or the build has no sm_90a.
 TEST_F(GemmGpu, Sm90ConfigurationsForced) {
   if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << why;
@@ -248,9 +249,13 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
     const int e = config.weights == w4a16::kernels::Sm90Weights::reordered ? 16 : 8;
     run_checked_cases({make_case(1, 128 + e, 4096, 128, true), make_case(tm - 1, 256 + e, 2112, 64, false),
                        make_case(tm, 1024 + e, 4096, 128, true, 0.5f, 1.0f), make_case(tm + 1, 4096, 4160, 4160, true),
-                       make_case(2 * tm + 1, 512 + e, 4096, 64, true), make_case(200, e, 1024, 128, false, 2.0f, 0.5f)},
+                       make_case(2 * tm + 1, 512 + e, 4096, 64, true), make_case(200, e, 1024, 128, false, 2.0f, 0.5f),
+                       make_case(tm + 5, 128 + e, 1056, 1056, true)},
                       cublas());
-    run_exact_cases({make_case(tm + 3, 256 + e, 2112, 64, true), make_case(2, 128 + e, 4096, 4096, false, 2.0f, 1.0f)});
+    // Per-channel K = 1056 is not a multiple of the 64-deep k tile: TMA
+    // zero-fills the last tile's missing half (weights and activations).
+    run_exact_cases({make_case(tm + 3, 256 + e, 2112, 64, true), make_case(2, 128 + e, 4096, 4096, false, 2.0f, 1.0f),
+                     make_case(tm + 2, 64 + e, 1056, 1056, true)});
     if (config.scheduler == w4a16::kernels::Sm90Scheduler::streamk) {
       // Forced split-K (the dispatcher's use of the stream-K scheduler): 3
       // ranges, so they differ in length (33 k blocks at K = 2112), with

@@ -232,7 +232,7 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
   return name;
 }
 
-// The decode tile for M <= 16 (sm80_mma_configs.h, "dec" rows), fitted to
+// The decode tile for M <= 32 (sm80_mma_configs.h, "dec" rows), fitted to
 // the geometry sweep on H100 (bench/results/2026-11-26-h100-issue3-geometry/):
 //  * Two m16 column blocks per warp (n32) wherever there are enough 32-column
 //    tiles, and as many warps along K (8, 4 or 2) as keep every warp of the
@@ -251,21 +251,22 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
 //    the 64-row rdq tile; 4096 x 14336: 35.0 vs 41.4).  Where 128 x 64 tiles
 //    fill the GPU (N = 14336) the Hopper tile wins (31.2 vs 40.0 us).
 Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, std::string* why) {
-  const long long tiles32 = static_cast<long long>(ceil_div(p.N, 32)) * (p.M <= 8 ? 1 : ceil_div(p.M, 16));
   const bool one_token_block = p.M <= 8;
+  // CTAs of the n32 tiles: 32 columns x (one 8-token tile | ceil(M / 16) 16-token tiles).
+  const long long tiles = static_cast<long long>(ceil_div(p.N, 32)) * (one_token_block ? 1 : ceil_div(p.M, 16));
   const long long wave = static_cast<long long>(d.sm_count) * (one_token_block ? 16 : 8);
   char buf[200];
-  if (one_token_block && tiles32 * 8 * 10 < wave * 9) {
+  if (one_token_block && tiles * 8 * 10 < wave * 9) {
     std::snprintf(buf, sizeof buf, "M <= 8, %lld 32-column tiles x 8 warps < 0.9 x %lld warp slots: n16 decode tile",
-                  tiles32, wave);
+                  tiles, wave);
     *why = buf;
     return Sm80MmaConfigId::dec_m8n16k128s3w8;
   }
   int wk = 8;
-  while (wk > 2 && tiles32 * wk > wave) wk /= 2;
-  std::snprintf(buf, sizeof buf, "%s, %lld 32-column x 16-token tiles: %d warps along K fill <= %lld warp slots",
-                one_token_block ? "M <= 8" : p.M <= 16 ? "8 < M <= 16" : "16 < M <= 32, few 128-row tiles",
-                tiles32, wk, wave);
+  while (wk > 2 && tiles * wk > wave) wk /= 2;
+  std::snprintf(buf, sizeof buf, "%s, %lld n32 tiles: %d warps along K fill <= %lld warp slots",
+                one_token_block ? "M <= 8" : p.M <= 16 ? "8 < M <= 16" : "16 < M <= 32, few 128-row tiles", tiles, wk,
+                wave);
   *why = buf;
   if (one_token_block)
     return wk == 8 ? Sm80MmaConfigId::dec_m8n32k128s2w8

@@ -27,8 +27,12 @@ shapes() { local out="" m nk; for nk in ${2//,/ }; do for m in $1; do out+="${m}
     timeout 100 $cli bench --quick --group $g --json $R/decode-g$g.json --shapes $(shapes "1 16" $S3)
   done
 } > $R/decode-report.log 2>&1
+# racecheck also reports cuBLAS's own TMA/mbarrier kernels (nvjet_*, the tests'
+# reference GEMMs): the last line counts the hazards in any other kernel.
 { timeout 60 compute-sanitizer --tool memcheck --error-exitcode 9 $cli verify --quick; echo "memcheck rc=$?"
-  timeout 120 compute-sanitizer --tool racecheck --error-exitcode 9 $B/tests/test_gemm_gpu --gtest_brief=1 \
-    --gtest_filter='*DecodeModelShapes*:*DeterministicAcrossRuns*'; echo "racecheck rc=$?"; } 2>&1 |
-  grep -vE "^(PASS|W4A16|  )" > $R/sanitizer.log
+  timeout 120 compute-sanitizer --tool racecheck $B/tests/test_gemm_gpu --gtest_brief=1 \
+    --gtest_filter='*DecodeModelShapes*:*DeterministicAcrossRuns*'; echo "racecheck rc=$?"; } > $R/sanitizer-full.log 2>&1
+grep -vE "^(PASS|W4A16|  )" $R/sanitizer-full.log > $R/sanitizer.log
+echo "racecheck hazards outside cuBLAS nvjet kernels: $(grep 'Race reported' $R/sanitizer-full.log | grep -vc nvjet)" >> $R/sanitizer.log
+rm $R/sanitizer-full.log
 tar czf $OUT/results.tgz -C $R . && rm -rf $R

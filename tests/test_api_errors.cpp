@@ -715,4 +715,111 @@ TEST(DescribeDevice, TruncatesToBufferSize) {
   for (size_t i = 8; i < sizeof small; ++i) ASSERT_EQ(small[i], 'x') << "wrote past buffer_size at " << i;
 }
 
+
+// ---- packed weights -----------------------------------------------------------
+
+// Host-side checks: no device needed (fake pointers, never dereferenced).
+TEST(PackedErrors, HostChecksWriteNothing) {
+  w4a16PackedWeights pw{};
+  pw.magic = 0x1234;  // sentinel: a failing pack must leave it as it is
+  size_t bytes = 7;
+  EXPECT_FAILS_WITH(w4a16GetPackedWeightsSize(256, 100, 128, 1, &bytes), W4A16_STATUS_INVALID_SHAPE);
+  EXPECT_FAILS_WITH(w4a16GetPackedWeightsSize(256, 512, 96, 1, &bytes), W4A16_STATUS_INVALID_GROUP_SIZE);
+  EXPECT_FAILS_WITH(w4a16GetPackedWeightsSize(256, 512, 128, 1, nullptr), W4A16_STATUS_NULL_POINTER);
+  EXPECT_EQ(bytes, 7u);
+  // weights + scales + zeros, each 256-byte aligned: 65536 + 2048 + 2048.
+  ASSERT_EQ(w4a16GetPackedWeightsSize(256, 512, 128, 0, &bytes), W4A16_STATUS_SUCCESS);
+  EXPECT_EQ(bytes, 65536u + 2048u + 2048u);
+  EXPECT_FAILS_WITH(w4a16PackWeights(nullptr, fake(3), fake(4), 256, 512, 128, fake(6), bytes, &pw, nullptr),
+                    W4A16_STATUS_NULL_POINTER);
+  EXPECT_FAILS_WITH(w4a16PackWeights(fake(2), nullptr, fake(4), 256, 512, 128, fake(6), bytes, &pw, nullptr),
+                    W4A16_STATUS_NULL_POINTER);
+  EXPECT_FAILS_WITH(w4a16PackWeights(fake(2), fake(3), fake(4), 256, 512, 128, nullptr, bytes, &pw, nullptr),
+                    W4A16_STATUS_NULL_POINTER);
+  EXPECT_FAILS_WITH(w4a16PackWeights(fake(2), fake(3), fake(4), 256, 512, 128, fake(6), bytes, nullptr, nullptr),
+                    W4A16_STATUS_NULL_POINTER);
+  EXPECT_FAILS_WITH(w4a16PackWeights(offset(fake(2), 8), fake(3), fake(4), 256, 512, 128, fake(6), bytes, &pw, nullptr),
+                    W4A16_STATUS_MISALIGNED_POINTER);
+  EXPECT_FAILS_WITH(w4a16PackWeights(fake(2), fake(3), fake(4), 256, 512, 128, offset(fake(6), 16), bytes, &pw, nullptr),
+                    W4A16_STATUS_MISALIGNED_POINTER);
+  EXPECT_FAILS_WITH(w4a16PackWeights(fake(2), fake(3), fake(4), 256, 512, 128, fake(6), bytes - 1, &pw, nullptr),
+                    W4A16_STATUS_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(w4a16PackWeights(fake(2), fake(3), fake(4), 256, 100, 128, fake(6), bytes, &pw, nullptr),
+                    W4A16_STATUS_INVALID_SHAPE);
+  EXPECT_EQ(pw.magic, 0x1234u) << "a failing w4a16PackWeights wrote the descriptor";
+  // A descriptor not made by w4a16PackWeights, or a null one, is refused before the device is touched.
+  size_t ws = 7;
+  EXPECT_FAILS_WITH(w4a16GetWorkspaceSizePacked(1, &pw, &ws), W4A16_STATUS_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(w4a16GetWorkspaceSizePacked(1, nullptr, &ws), W4A16_STATUS_NULL_POINTER);
+  EXPECT_FAILS_WITH(w4a16GetWorkspaceSizePacked(1, &pw, nullptr), W4A16_STATUS_NULL_POINTER);
+  EXPECT_EQ(ws, 7u);
+  EXPECT_FAILS_WITH(w4a16GemmForwardPacked(fake(1), &pw, fake(5), 1, 1.0f, 0.0f, nullptr, 0, nullptr),
+                    W4A16_STATUS_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(w4a16GemmForwardPacked(fake(1), nullptr, fake(5), 1, 1.0f, 0.0f, nullptr, 0, nullptr),
+                    W4A16_STATUS_NULL_POINTER);
+  w4a16PackedWeights bad_shape{};
+  bad_shape.magic = W4A16_PACKED_MAGIC;
+  bad_shape.N = 256;
+  bad_shape.K = 100;
+  bad_shape.group_size = 128;
+  bad_shape.data = fake(6);
+  EXPECT_FAILS_WITH(w4a16GemmForwardPacked(fake(1), &bad_shape, fake(5), 1, 1.0f, 0.0f, nullptr, 0, nullptr),
+                    W4A16_STATUS_INVALID_SHAPE);
+}
+
+// On the device: host pointers, an input overlapping the pack, a tampered
+// descriptor and an output overlapping the pack are refused, and nothing is
+// written; a valid pack then runs (all-zero inputs give +0).
+TEST(PackedDeviceErrors, RefusedCallsWriteNothing) {
+  SKIP_WITHOUT_GPU();
+  const int N = 256, K = 512, g = 128, M = 3;
+  size_t bytes = 0;
+  ASSERT_EQ(w4a16GetPackedWeightsSize(N, K, g, 1, &bytes), W4A16_STATUS_SUCCESS);
+  DeviceBuffer wq(size_t{N} * K / 2), scales(size_t{N} * (K / g) * 2), zeros(size_t{N} * (K / g) * 2);
+  DeviceBuffer buffer(bytes), x(size_t{M} * K * 2), y(size_t{M} * N * 2);
+  cuda_check(cudaMemset(wq.get(), 0, wq.size()), "memset");
+  cuda_check(cudaMemset(scales.get(), 0, scales.size()), "memset");
+  cuda_check(cudaMemset(zeros.get(), 0, zeros.size()), "memset");
+  cuda_check(cudaMemset(buffer.get(), 0x5A, buffer.size()), "memset");
+  cuda_check(cudaMemset(x.get(), 0, x.size()), "memset");
+  cuda_check(cudaMemset(y.get(), 0x7F, y.size()), "memset");
+  std::vector<uint8_t> host_w(wq.size());
+  w4a16PackedWeights pw{};
+  EXPECT_FAILS_WITH(w4a16PackWeights(host_w.data(), scales.get(), zeros.get(), N, K, g, buffer.get(), bytes, &pw, nullptr),
+                    W4A16_STATUS_NOT_DEVICE_POINTER);
+  EXPECT_FAILS_WITH(w4a16PackWeights(buffer.get(), scales.get(), zeros.get(), N, K, g, buffer.get(), bytes, &pw, nullptr),
+                    W4A16_STATUS_ALIASING);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  std::vector<uint8_t> snap(buffer.size());
+  buffer.download(snap.data(), snap.size());
+  for (uint8_t v : snap) ASSERT_EQ(v, 0x5A) << "a refused pack wrote the buffer";
+
+  ASSERT_EQ(w4a16PackWeights(wq.get(), scales.get(), zeros.get(), N, K, g, buffer.get(), bytes, &pw, nullptr),
+            W4A16_STATUS_SUCCESS)
+      << w4a16GetLastErrorMessage();
+  size_t ws_bytes = 0;
+  ASSERT_EQ(w4a16GetWorkspaceSizePacked(M, &pw, &ws_bytes), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
+  DeviceBuffer ws(ws_bytes);
+  w4a16PackedWeights tampered = pw;
+  tampered.K = 1024;  // a shape the buffer was not packed for
+  EXPECT_FAILS_WITH(w4a16GemmForwardPacked(x.get(), &tampered, y.get(), M, 1.0f, 0.0f, ws.get(), ws_bytes, nullptr),
+                    W4A16_STATUS_INVALID_ARGUMENT);
+  tampered = pw;
+  tampered.device = pw.device + 1;
+  EXPECT_FAILS_WITH(w4a16GemmForwardPacked(x.get(), &tampered, y.get(), M, 1.0f, 0.0f, ws.get(), ws_bytes, nullptr),
+                    W4A16_STATUS_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(w4a16GemmForwardPacked(x.get(), &pw, buffer.get(), M, 1.0f, 0.0f, ws.get(), ws_bytes, nullptr),
+                    W4A16_STATUS_ALIASING);
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  std::vector<uint8_t> out(y.size());
+  y.download(out.data(), out.size());
+  for (uint8_t v : out) ASSERT_EQ(v, 0x7F) << "output written by a failing call";
+  EXPECT_EQ(w4a16GemmForwardPacked(x.get(), &pw, y.get(), M, 1.0f, 0.0f, ws.get(), ws_bytes, nullptr),
+            W4A16_STATUS_SUCCESS)
+      << w4a16GetLastErrorMessage();
+  EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  y.download(out.data(), out.size());
+  for (uint8_t v : out) ASSERT_EQ(v, 0) << "0 * W must give +0";
+}
+
 }  // namespace

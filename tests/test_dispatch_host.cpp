@@ -70,7 +70,109 @@ TEST(Dispatch, EveryConfigIsReachable) {
   for (int N : {8192, 14336, 28672})  // the decode tiles' WARPS_K follows the 32-column tile count
     for (int M : {1, 16}) reached.insert(static_cast<int>(plan_gemm(Problem{M, N, 4096, 128, true}, kSm80Rules).config));
   reached.insert(static_cast<int>(plan_gemm(Problem{256, 256, 256, 128, true}, kSm80Rules).config));  // tiny
-  EXPECT_EQ(reached.size(), static_cast<size_t>(Sm80MmaConfigId::kCount));
+  size_t canonical = 0;
+  for (const auto& c : kSm80MmaConfigs) canonical += w4a16::kernels::reads_packed(c.kind) ? 0 : 1;
+  EXPECT_EQ(reached.size(), canonical);
+  for (int id : reached) EXPECT_FALSE(w4a16::kernels::reads_packed(kSm80MmaConfigs[id].kind)) << kSm80MmaConfigs[id].name;
+}
+
+// Packed weights in the sm90 fragment order: the packed decode twin of the
+// canonical decode choice in the decode range, the `_rp` twin of the Hopper
+// choice elsewhere (ping-pong 64x128 where canonical weights would fall back
+// to an sm_80 tile), no per-call reorder or transpose in the workspace, and
+// every packed configuration reachable.
+TEST(Dispatch, PackedWeightsPickTheTwins) {
+  using w4a16::dispatch::plan_packed;
+  std::set<std::string> reached;
+  for (int N : {4096, 8192, 14336, 28672})
+    for (int K : {4096, 14336})
+      for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
+        const Problem p{M, N, K, 128, true};
+        SCOPED_TRACE("M=" + std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K));
+        const GemmPlan canonical = plan_gemm(p, kH100);
+        const GemmPlan packed = plan_packed(p, kH100);
+        EXPECT_TRUE(packed.packed);
+        EXPECT_NE(packed.reason.find("packed weights"), std::string::npos) << packed.reason;
+        if (!packed.sm90) {
+          const std::string name = kSm80MmaConfigs[static_cast<int>(packed.config)].name;
+          reached.insert(name);
+          ASSERT_EQ(name.rfind("decr_", 0), 0u) << name;
+          ASSERT_FALSE(canonical.sm90);
+          EXPECT_EQ(name.substr(5), std::string(name_of(canonical.config)).substr(4));
+          EXPECT_EQ(packed.split_k, canonical.split_k);
+          EXPECT_EQ(packed.workspace_bytes, canonical.workspace_bytes);
+          continue;
+        }
+        const auto& c = w4a16::kernels::kSm90MixedConfigs[static_cast<int>(packed.sm90_config)];
+        reached.insert(c.name);
+        EXPECT_EQ(c.weights, w4a16::kernels::Sm90Weights::reordered) << c.name;
+        if (canonical.sm90) {
+          EXPECT_EQ(std::string(c.name),
+                    std::string(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(canonical.sm90_config)].name) + "_rp");
+        } else {
+          EXPECT_EQ(std::string(c.name), "sm90_pp_n64m128k64_rp");
+        }
+        // Only CUTLASS's own stream-K workspace: the pack holds the rest.
+        EXPECT_EQ(packed.workspace_bytes, packed.cutlass_ws_bytes);
+        EXPECT_EQ(packed.cutlass_ws_offset, 0u);
+      }
+  for (const auto& c : kSm80MmaConfigs) {
+    if (w4a16::kernels::reads_packed(c.kind)) {
+      EXPECT_EQ(reached.count(c.name), 1u) << c.name << " never picked";
+    }
+  }
+  for (const char* name : {"sm90_coop_n128m64k64_rp", "sm90_coop_n128m64k64_sk_rp", "sm90_coop_n128m128k64_rp",
+                           "sm90_coop_n128m128k64_sk_rp", "sm90_coop_n128m256k64_rp", "sm90_coop_n128m256k64_sk_rp",
+                           "sm90_pp_n64m128k64_rp"})
+    EXPECT_EQ(reached.count(name), 1u) << name << " never picked";
+}
+
+TEST(Dispatch, PackedLayoutRules) {
+  using w4a16::dispatch::PackedLayout;
+  using w4a16::dispatch::packed_layout_for;
+  std::string why;
+  EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, 128, true}, kH100, true, &why), PackedLayout::sm90_fragment);
+  EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, 4096, false}, kH100, true, &why), PackedLayout::sm90_fragment);
+  EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, 256, true}, kH100, true, &why), PackedLayout::sm90_fragment);
+  EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, 128, true}, kH100, false, &why), PackedLayout::canonical);
+  EXPECT_NE(why.find("no sm_90a"), std::string::npos) << why;
+  EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, 128, true}, kThor, true, &why), PackedLayout::canonical);
+  EXPECT_NE(why.find("not an sm_90"), std::string::npos) << why;
+  EXPECT_EQ(packed_layout_for(Problem{0, 4104, 4096, 128, true}, kH100, true, &why), PackedLayout::canonical);
+  EXPECT_NE(why.find("N % 16"), std::string::npos) << why;
+  for (int g : {32, 64}) {
+    EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, g, true}, kH100, true, &why), PackedLayout::canonical);
+    EXPECT_NE(why.find("128-deep"), std::string::npos) << why;
+  }
+}
+
+// W4A16_FORCE_CONFIG must name a configuration that reads the weights as
+// they are: canonical calls refuse the packed kernels and packed calls the
+// canonical ones, each with the reason.
+TEST(Dispatch, ForcedConfigMustMatchTheWeightLayout) {
+  using w4a16::dispatch::PackedLayout;
+  const Problem p{4, 4096, 4096, 128, true};
+  GemmPlan plan{};
+  std::string error;
+  EXPECT_FALSE(plan_forced(p, kH100, "decr_m8n32k128s2w4", &plan, &error));
+  EXPECT_NE(error.find("w4a16GemmForwardPacked"), std::string::npos) << error;
+  EXPECT_FALSE(plan_forced(p, kH100, "dec_m8n32k128s2w4", &plan, &error, PackedLayout::sm90_fragment));
+  EXPECT_NE(error.find("canonical"), std::string::npos) << error;
+  EXPECT_FALSE(plan_forced(p, kH100, "rdq_m64n128k64s4", &plan, &error, PackedLayout::sm90_fragment));
+  ASSERT_TRUE(plan_forced(p, kH100, "decr_m8n32k128s2w4:2", &plan, &error, PackedLayout::sm90_fragment)) << error;
+  EXPECT_TRUE(plan.packed);
+  EXPECT_EQ(plan.split_k, 2);
+  if (w4a16::kernels::sm90_mixed_available()) {
+    EXPECT_FALSE(plan_forced(p, kH100, "sm90_coop_n128m64k64", &plan, &error, PackedLayout::sm90_fragment));
+    EXPECT_NE(error.find("canonical"), std::string::npos) << error;
+    ASSERT_TRUE(plan_forced(p, kH100, "sm90_coop_n128m64k64_rp", &plan, &error, PackedLayout::sm90_fragment)) << error;
+    EXPECT_TRUE(plan.packed);
+    EXPECT_EQ(plan.workspace_bytes, 0u);
+    // The canonical call to the same configuration reorders into its workspace.
+    ASSERT_TRUE(plan_forced(p, kH100, "sm90_coop_n128m64k64_rp", &plan, &error)) << error;
+    EXPECT_FALSE(plan.packed);
+    EXPECT_GE(plan.workspace_bytes, size_t{4096} * 4096 / 2);
+  }
 }
 
 TEST(Dispatch, MBuckets) {
@@ -189,7 +291,9 @@ TEST(Dispatch, ForcedConfig) {
   GemmPlan plan;
   std::string error;
   for (const auto& c : kSm80MmaConfigs) {
-    ASSERT_TRUE(w4a16::dispatch::plan_forced(p, kH100, c.name, &plan, &error)) << error;
+    const auto layout = w4a16::kernels::reads_packed(c.kind) ? w4a16::dispatch::PackedLayout::sm90_fragment
+                                                             : w4a16::dispatch::PackedLayout::canonical;
+    ASSERT_TRUE(w4a16::dispatch::plan_forced(p, kH100, c.name, &plan, &error, layout)) << error;
     EXPECT_STREQ(name_of(plan.config), c.name);
   }
   ASSERT_TRUE(w4a16::dispatch::plan_forced(p, kH100, "rdq_m16n128k128s6:3", &plan, &error)) << error;
@@ -458,11 +562,16 @@ TEST(Autotune, MissingFileIsSilentStaleAndCorruptFilesWarnAndLoadNothing) {
 TEST(Autotune, CandidatesListEveryRunnableConfigurationAndSayWhyOthersAreNot) {
   using w4a16::dispatch::candidates;
   std::vector<std::string> rejected;
-  // M = 1: every sm80 configuration, decode ones included.
+  // M = 1: every sm80 configuration that reads canonical weights, decode ones
+  // included; the packed-weight kernels are refused with the reason.
   auto c1 = candidates(Problem{1, 4096, 4096, 128, true}, kH100, &rejected);
   std::set<std::string> names1;
   for (const auto& c : c1) names1.insert(c.spec.substr(0, c.spec.find(':')));
-  for (const auto& c : kSm80MmaConfigs) EXPECT_EQ(names1.count(c.name), 1u) << c.name;
+  for (const auto& c : kSm80MmaConfigs)
+    EXPECT_EQ(names1.count(c.name), w4a16::kernels::reads_packed(c.kind) ? 0u : 1u) << c.name;
+  bool packed_reason = false;
+  for (const auto& r : rejected) packed_reason |= r.find("decr_m8n16k128s3w8: ") == 0 && r.find("packed") != std::string::npos;
+  EXPECT_TRUE(packed_reason);
   // M = 256: no decode kernels, each rejection named with its reason.
   rejected.clear();
   auto c256 = candidates(Problem{256, 4096, 4096, 32, true}, kH100, &rejected);

@@ -202,6 +202,7 @@ TEST_F(GemmGpu, EveryConfigurationForced) {
     ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
   } guard;
   for (const auto& config : w4a16::kernels::kSm80MmaConfigs) {
+    if (w4a16::kernels::reads_packed(config.kind)) continue;  // PackedDecodeConfigurationsForced
     for (const char* split : {"", ":3"}) {
       const std::string spec = std::string(config.name) + split;
       SCOPED_TRACE("W4A16_FORCE_CONFIG=" + spec);
@@ -269,6 +270,68 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
                         cublas());
       run_exact_cases({make_case(17, 128 + e, 2112, 64, true, 1.0f, 1.0f)});
     }
+  }
+}
+
+GemmCase packed_case(int M, int N, int K, int g, bool zeros, float alpha = 1.0f, float beta = 0.0f) {
+  GemmCase c = make_case(M, N, K, g, zeros, alpha, beta);
+  c.packed = true;
+  return c;
+}
+
+// Packed weights (w4a16PackWeights, docs/format.md section 5) through the
+// dispatcher: every M from 1 to 65 (the packed decode kernels, then the
+// Hopper `_rp` configurations) on N = 1040 (a multiple of 16, not of any
+// column tile), the model shapes up to M = 256, per-channel K = 1056 (the
+// last 128-deep k block is a quarter full), g = 256, symmetric, alpha/beta,
+// and packs that keep the canonical layout (g = 64, N % 16 != 0), which must
+// give the same results.  Bit-exact on integer data too.
+TEST_F(GemmGpu, PackedWeightsDispatched) {
+  std::vector<GemmCase> cases;
+  for (int M = 1; M <= 65; ++M) cases.push_back(packed_case(M, 1040, 4096, 128, M % 2 == 1));
+  for (int M : {1, 8, 16, 32, 64, 128, 256}) {
+    cases.push_back(packed_case(M, 14336, 4096, 128, true));
+    cases.push_back(packed_case(M, 4096, 14336, 128, M != 8));
+  }
+  cases.push_back(packed_case(1, 4096, 4096, 4096, true));
+  cases.push_back(packed_case(5, 2048, 1056, 1056, true));
+  cases.push_back(packed_case(100, 2048, 1056, 1056, false));
+  cases.push_back(packed_case(9, 8192, 2048, 256, true, 0.5f, 1.0f));
+  cases.push_back(packed_case(300, 1024, 2048, 256, true, 2.0f, 0.5f));
+  cases.push_back(packed_case(3, 4096, 4096, 64, true));  // canonical layout: g splits a 128-deep block
+  cases.push_back(packed_case(7, 1032, 4096, 128, true)); // canonical layout: N % 16 != 0
+  run_checked_cases(cases, cublas());
+  run_exact_cases({packed_case(1, 1040, 2176, 128, true), packed_case(13, 2064, 1056, 1056, false, 2.0f, 1.0f),
+                   packed_case(17, 1024, 4096, 128, true), packed_case(150, 1040, 2176, 128, true, 1.0f, 1.0f)});
+}
+
+// Every configuration that reads packed weights (the `decr` decode kernels
+// and the Hopper `_rp` configurations), forced, with and without split-K 3,
+// on its tile edges: g = 128 and per-channel (K = 1056 ends in a quarter of a
+// 128-deep block), N a multiple of 16 off the tile, zeros on and off, beta.
+// Needs the packed sm90 fragment order: skipped with the reason elsewhere.
+TEST_F(GemmGpu, PackedConfigurationsForced) {
+  if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << "packed fragment order: " << why;
+  struct EnvGuard {
+    ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
+  } guard;
+  std::vector<std::string> specs;
+  for (const auto& config : w4a16::kernels::kSm80MmaConfigs) {
+    if (!w4a16::kernels::reads_packed(config.kind)) continue;
+    specs.push_back(config.name);
+    specs.push_back(std::string(config.name) + ":3");
+  }
+  for (const auto& config : w4a16::kernels::kSm90MixedConfigs)
+    if (config.weights == w4a16::kernels::Sm90Weights::reordered) specs.push_back(config.name);
+  for (const std::string& spec : specs) {
+    SCOPED_TRACE("W4A16_FORCE_CONFIG=" + spec);
+    std::printf("W4A16_FORCE_CONFIG=%s (packed)\n", spec.c_str());
+    ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", spec.c_str(), 1), 0);
+    run_checked_cases({packed_case(1, 144, 4096, 128, true), packed_case(16, 1040, 2048, 128, false),
+                       packed_case(17, 272, 1056, 1056, true, 0.5f, 1.0f), packed_case(65, 4096, 4160, 4160, true),
+                       packed_case(8, 48, 7424, 128, true), packed_case(129, 528, 2048, 256, false, 2.0f, 0.5f)},
+                      cublas());
+    run_exact_cases({packed_case(3, 1040, 2176, 128, true), packed_case(16, 144, 1056, 1056, false, 2.0f, 1.0f)});
   }
 }
 

@@ -146,6 +146,68 @@ W4A16_API w4a16Status_t w4a16GemmForward(const void* activation, const void* int
                                          const void* zeros, void* output, int M, int N, int K, float alpha,
                                          float beta, void* workspace, size_t workspace_size, cudaStream_t stream);
 
+/* ---------------------------------------------------------------------------
+ * Packed weights: a one-time reorder (at load or engine-build time) into the
+ * layout the fastest kernels of the current device read, so that a forward
+ * call reorders and transposes nothing (docs/format.md, section 5).
+ *
+ * The pack lives in a caller-owned device buffer of
+ * w4a16GetPackedWeightsSize bytes and replaces the canonical weights, scales
+ * and zeros: they may be freed once the pack's stream work is done.  Its
+ * layout is chosen for the current device (the sm_90 fragment order on
+ * Hopper where N % 16 == 0 and g % 128 == 0 or g == K, else a copy of the
+ * canonical layout), so a pack is valid only on the device it was made on.
+ * The descriptor is a plain host struct (copyable); its data pointer is the
+ * caller's buffer.
+ * ------------------------------------------------------------------------- */
+
+#define W4A16_PACKED_MAGIC 0x57344131364b5031ull /* "W4A16KP1" */
+
+typedef enum w4a16PackedLayout {
+  W4A16_PACKED_CANONICAL = 0,     /* copies of the canonical arrays */
+  W4A16_PACKED_SM90_FRAGMENT = 1  /* weights in WGMMA/mma fragment order, params [K/g, N] */
+} w4a16PackedLayout_t;
+
+typedef struct w4a16PackedWeights {
+  uint64_t magic;      /* W4A16_PACKED_MAGIC once w4a16PackWeights has filled it */
+  int N, K, group_size, has_zeros;
+  int layout;          /* w4a16PackedLayout_t */
+  int device;          /* CUDA device ordinal the pack was made for */
+  void* data;          /* the caller's buffer */
+  size_t size;         /* bytes of it in use */
+  size_t weights_offset, scales_offset, zeros_offset; /* byte offsets into data (256-byte aligned) */
+} w4a16PackedWeights;
+
+/* Bytes of the buffer w4a16PackWeights needs for these weights on the
+ * current device. */
+W4A16_API w4a16Status_t w4a16GetPackedWeightsSize(int N, int K, int group_size, int has_zeros, size_t* bytes);
+
+/* Packs canonical weights (the arguments of w4a16GemmForwardEx) into
+ * `buffer` (device memory, 256-byte aligned, buffer_size >= the size above,
+ * not overlapping the inputs) and fills *packed.  Stream-ordered: the pack is
+ * usable by work enqueued after it on `stream`. */
+W4A16_API w4a16Status_t w4a16PackWeights(const void* int4_packed, const void* scales, const void* zeros, int N,
+                                         int K, int group_size, void* buffer, size_t buffer_size,
+                                         w4a16PackedWeights* packed, cudaStream_t stream);
+
+/* Workspace bytes w4a16GemmForwardPacked needs for M tokens on these weights. */
+W4A16_API w4a16Status_t w4a16GetWorkspaceSizePacked(int M, const w4a16PackedWeights* packed,
+                                                    size_t* workspace_size);
+
+/* Y = alpha * X * What^T + beta * Y with packed weights: the same contract as
+ * w4a16GemmForwardEx (stream-ordered, no allocation, no host sync,
+ * deterministic, nothing written on error).  The result equals
+ * w4a16GemmForwardEx's within the documented tolerance; both are checked
+ * against the same fp64 reference (docs/testing.md). */
+W4A16_API w4a16Status_t w4a16GemmForwardPacked(const void* activation, const w4a16PackedWeights* packed,
+                                               void* output, int M, float alpha, float beta, void* workspace,
+                                               size_t workspace_size, cudaStream_t stream);
+
+/* As w4a16DescribeDispatch, for M tokens on packed weights: names the pack's
+ * layout and the kernel configuration w4a16GemmForwardPacked would run. */
+W4A16_API w4a16Status_t w4a16DescribeDispatchPacked(int M, const w4a16PackedWeights* packed, char* buffer,
+                                                    size_t buffer_size);
+
 /* Describes the kernel configuration the dispatcher picks for this problem on
  * the current device, e.g. "sm80_mma_m16n128k128s6 split_k=5 (M<=16: ...)".
  * Writes at most buffer_size bytes including the terminating NUL. */

@@ -55,16 +55,18 @@ bool autotune_enabled() { return env_flag("W4A16_AUTOTUNE") && forced_config() =
 // The dispatcher's plan, or the one W4A16_FORCE_CONFIG names (read on every
 // call so that a benchmark can switch configurations between calls).
 w4a16Status_t make_plan(const char* fn, const dispatch::Problem& problem, const DeviceInfo& dev,
-                        dispatch::GemmPlan* plan) {
+                        dispatch::GemmPlan* plan,
+                        dispatch::PackedLayout layout = dispatch::PackedLayout::canonical) {
   const dispatch::Device device{dev.arch(), dev.sm_count};
   if (const char* forced = forced_config()) {
     std::string error;
-    if (!dispatch::plan_forced(problem, device, forced, plan, &error)) {
+    if (!dispatch::plan_forced(problem, device, forced, plan, &error, layout)) {
       return fail(W4A16_STATUS_INVALID_ARGUMENT, "%s: %s", fn, error.c_str());
     }
     return W4A16_STATUS_SUCCESS;
   }
-  *plan = dispatch::plan_gemm(problem, device);
+  *plan = layout == dispatch::PackedLayout::sm90_fragment ? dispatch::plan_packed(problem, device)
+                                                          : dispatch::plan_gemm(problem, device);
   return W4A16_STATUS_SUCCESS;
 }
 
@@ -78,6 +80,10 @@ struct ForwardArgs {
   int M, N, K, group_size;
   float alpha, beta;
   void* workspace;
+  // Packed weights in the sm90 fragment order (plan.packed): wq and scales
+  // are the pack's reordered weights and [K/g, N] scales; zeros_t its [K/g, N]
+  // zeros block, present (all zero) for symmetric weights too.
+  const void* zeros_t = nullptr;
 };
 
 // Enqueues `plan` on `stream` (the arguments are validated and the workspace
@@ -87,19 +93,26 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
   if (plan.sm90) {
     // Hopper CUTLASS path: group params transposed into the workspace (and,
     // for `_rp` configurations, the weights reordered), then the GEMM (two or
-    // three kernels on `stream`, nothing allocated, no host sync).
+    // three kernels on `stream`, nothing allocated, no host sync).  Packed
+    // weights already are in that form: the GEMM alone.
     char* ws = static_cast<char*>(a.workspace);
     const void* weights = a.wq;
-    if (plan.weights_reordered) {
-      void* reordered = ws + plan.reordered_w_offset;
-      const cudaError_t err = kernels::sm90_prepack_weights(a.wq, reordered, a.N, a.K, stream);
+    const void* scales_t = a.scales;
+    const void* zeros_t = a.zeros_t;
+    if (!plan.packed) {
+      if (plan.weights_reordered) {
+        void* reordered = ws + plan.reordered_w_offset;
+        const cudaError_t err = kernels::sm90_prepack_weights(a.wq, reordered, a.N, a.K, stream);
+        if (err != cudaSuccess) return err;
+        weights = reordered;
+      }
+      scales_t = ws + plan.scales_t_offset;
+      zeros_t = ws + plan.zeros_t_offset;
+      const cudaError_t err = kernels::transpose_group_params(a.scales, a.zeros, ws + plan.scales_t_offset,
+                                                              ws + plan.zeros_t_offset, a.N, a.K / a.group_size,
+                                                              stream);
       if (err != cudaSuccess) return err;
-      weights = reordered;
     }
-    void* scales_t = ws + plan.scales_t_offset;
-    void* zeros_t = ws + plan.zeros_t_offset;
-    cudaError_t err = kernels::transpose_group_params(a.scales, a.zeros, scales_t, zeros_t, a.N, a.K / a.group_size, stream);
-    if (err != cudaSuccess) return err;
     kernels::Sm90MixedParams sp{};
     sp.x = a.x;
     sp.wq = weights;
@@ -289,9 +302,14 @@ w4a16Status_t check_quant_shape_and_pointers(const char* fn, const void* w, cons
   return W4A16_STATUS_SUCCESS;
 }
 
+// `zeros_t`: packed weights in the sm90 fragment order only (wq, scales and
+// zeros are then the pack's arrays; zeros_t is its zero block, all zero for
+// symmetric weights, which the Hopper kernels read either way).
 w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const void* scales, const void* zeros,
                            void* y, int M, int N, int K, int group_size, float alpha, float beta, void* workspace,
-                           size_t workspace_size, cudaStream_t stream) {
+                           size_t workspace_size, cudaStream_t stream, const void* zeros_t = nullptr) {
+  const dispatch::PackedLayout layout =
+      zeros_t != nullptr ? dispatch::PackedLayout::sm90_fragment : dispatch::PackedLayout::canonical;
   W4A16_RETURN_IF_ERROR(check_weight_shape(fn, N, K, group_size));
   W4A16_RETURN_IF_ERROR(check_m(fn, M, N, K));
   if (!std::isfinite(alpha) || !std::isfinite(beta)) {
@@ -322,11 +340,13 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   W4A16_RETURN_IF_ERROR(check_no_overlap(fn, y, y_bytes, "output", wq, bytes2(N, K / 2, 1), "int4_packed"));
   W4A16_RETURN_IF_ERROR(check_no_overlap(fn, y, y_bytes, "output", scales, sz_bytes, "scales"));
   W4A16_RETURN_IF_ERROR(check_no_overlap(fn, y, y_bytes, "output", zeros, sz_bytes, "zeros"));
+  W4A16_RETURN_IF_ERROR(check_no_overlap(fn, y, y_bytes, "output", zeros_t, sz_bytes, "packed zeros"));
 
   const dispatch::Problem problem = make_problem(M, N, K, group_size, zeros != nullptr);
-  const ForwardArgs args{x, wq, scales, zeros, y, M, N, K, group_size, alpha, beta, workspace};
+  const ForwardArgs args{x, wq, scales, zeros, y, M, N, K, group_size, alpha, beta, workspace, zeros_t};
   dispatch::GemmPlan plan;
-  const bool autotune = autotune_enabled();
+  // Autotune times canonical-layout candidates: packed calls use the heuristic plan.
+  const bool autotune = autotune_enabled() && layout == dispatch::PackedLayout::canonical;
   if (autotune && workspace != nullptr && workspace_size > 0) {
     // Candidates use up to workspace_size bytes: all of it must be usable.
     W4A16_RETURN_IF_ERROR(check_aligned(fn, workspace, "workspace", 16));
@@ -336,7 +356,7 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
         check_no_overlap(fn, workspace, workspace_size, "workspace", x, bytes2(M, K, kBf16), "activation"));
   }
   if (!autotune || !autotuned_plan(problem, dev, args, workspace == nullptr ? 0 : workspace_size, stream, &plan)) {
-    W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan));
+    W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan, layout));
   }
   if (log_dispatch_enabled()) {
     std::fprintf(stderr, "[w4a16] M=%d N=%d K=%d g=%d zeros=%d -> %s\n", M, N, K, group_size, zeros != nullptr,
@@ -359,6 +379,63 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   const cudaError_t err = enqueue_plan(plan, args, dev, stream);
   if (err != cudaSuccess) return fail_cuda(err, fn);
   return W4A16_STATUS_SUCCESS;
+}
+
+// ---- packed weights ---------------------------------------------------------
+size_t align256(size_t b) { return (b + 255) / 256 * 256; }
+
+// Byte layout of a pack: [weights][scales][zeros], each 256-byte aligned.  The
+// zeros block exists for symmetric weights too (the Hopper kernels read a
+// zero tensor either way); its size is the same in both layouts.
+struct PackGeometry {
+  size_t weights_offset, scales_offset, zeros_offset, size;
+};
+PackGeometry pack_geometry(int N, int K, int group_size) {
+  const size_t w = bytes2(N, K / 2, 1);
+  const size_t params = bytes2(N, K / group_size, kBf16);
+  PackGeometry g{};
+  g.weights_offset = 0;
+  g.scales_offset = align256(w);
+  g.zeros_offset = g.scales_offset + align256(params);
+  g.size = g.zeros_offset + params;
+  return g;
+}
+
+dispatch::PackedLayout layout_for(int N, int K, int group_size, const DeviceInfo& dev, std::string* why) {
+  return dispatch::packed_layout_for(make_problem(0, N, K, group_size, false), {dev.arch(), dev.sm_count},
+                                     kernels::sm90_mixed_available(), why);
+}
+
+// A descriptor filled by w4a16PackWeights: the checks that touch no GPU.
+w4a16Status_t check_packed_host(const char* fn, const w4a16PackedWeights* pw) {
+  W4A16_RETURN_IF_ERROR(check_not_null(fn, pw, "packed"));
+  if (pw->magic != W4A16_PACKED_MAGIC) {
+    return fail(W4A16_STATUS_INVALID_ARGUMENT, "%s: packed was not filled by w4a16PackWeights (magic %#llx)", fn,
+                static_cast<unsigned long long>(pw->magic));
+  }
+  W4A16_RETURN_IF_ERROR(check_weight_shape(fn, pw->N, pw->K, pw->group_size));
+  W4A16_RETURN_IF_ERROR(check_not_null(fn, pw->data, "packed->data"));
+  return check_aligned(fn, pw->data, "packed->data", 256);
+}
+
+// ... and for the current device: made for it, in the layout it would use.
+w4a16Status_t check_packed_device(const char* fn, const w4a16PackedWeights* pw, const DeviceInfo& dev) {
+  if (pw->device != dev.device) {
+    return fail(W4A16_STATUS_INVALID_ARGUMENT, "%s: the weights were packed for device %d, the current device is %d",
+                fn, pw->device, dev.device);
+  }
+  const PackGeometry g = pack_geometry(pw->N, pw->K, pw->group_size);
+  std::string why;
+  const dispatch::PackedLayout expected = layout_for(pw->N, pw->K, pw->group_size, dev, &why);
+  if (pw->layout != static_cast<int>(expected) || pw->weights_offset != g.weights_offset ||
+      pw->scales_offset != g.scales_offset || pw->zeros_offset != g.zeros_offset || pw->size != g.size) {
+    return fail(W4A16_STATUS_INVALID_ARGUMENT,
+                "%s: packed describes layout %d, size %zu; w4a16PackWeights makes layout %d, size %zu for N = %d, "
+                "K = %d, g = %d on this device (%s)",
+                fn, pw->layout, pw->size, static_cast<int>(expected), g.size, pw->N, pw->K, pw->group_size,
+                why.c_str());
+  }
+  return check_device_pointer(fn, pw->data, "packed->data", dev.device);
 }
 
 }  // namespace
@@ -508,6 +585,148 @@ w4a16Status_t w4a16GemmForward(const void* activation, const void* int4_packed, 
                                void* workspace, size_t workspace_size, cudaStream_t stream) {
   return w4a16GemmForwardEx(activation, int4_packed, scales, zeros, output, M, N, K, W4A16_DEFAULT_GROUP_SIZE,
                             alpha, beta, workspace, workspace_size, stream);
+}
+
+w4a16Status_t w4a16GetPackedWeightsSize(int N, int K, int group_size, int has_zeros, size_t* bytes) {
+  constexpr const char* fn = "w4a16GetPackedWeightsSize";
+  (void)has_zeros;  // the zeros block is always there (see pack_geometry)
+  return guarded(fn, [&]() -> w4a16Status_t {
+    W4A16_RETURN_IF_ERROR(check_not_null(fn, bytes, "bytes"));
+    W4A16_RETURN_IF_ERROR(check_weight_shape(fn, N, K, group_size));
+    *bytes = pack_geometry(N, K, group_size).size;
+    return W4A16_STATUS_SUCCESS;
+  });
+}
+
+w4a16Status_t w4a16PackWeights(const void* int4_packed, const void* scales, const void* zeros, int N, int K,
+                               int group_size, void* buffer, size_t buffer_size, w4a16PackedWeights* packed,
+                               cudaStream_t stream) {
+  constexpr const char* fn = "w4a16PackWeights";
+  return guarded(fn, [&]() -> w4a16Status_t {
+    W4A16_RETURN_IF_ERROR(check_weight_shape(fn, N, K, group_size));
+    W4A16_RETURN_IF_ERROR(check_not_null(fn, int4_packed, "int4_packed"));
+    W4A16_RETURN_IF_ERROR(check_not_null(fn, scales, "scales"));
+    W4A16_RETURN_IF_ERROR(check_not_null(fn, buffer, "buffer"));
+    W4A16_RETURN_IF_ERROR(check_not_null(fn, packed, "packed"));
+    W4A16_RETURN_IF_ERROR(check_aligned(fn, int4_packed, "int4_packed", 16));
+    W4A16_RETURN_IF_ERROR(check_aligned(fn, scales, "scales", 2));
+    W4A16_RETURN_IF_ERROR(check_aligned(fn, zeros, "zeros", 2));
+    W4A16_RETURN_IF_ERROR(check_aligned(fn, buffer, "buffer", 256));
+    const PackGeometry g = pack_geometry(N, K, group_size);
+    if (buffer_size < g.size) {
+      return fail(W4A16_STATUS_INVALID_ARGUMENT, "%s: buffer_size %zu is smaller than the %zu bytes of the pack "
+                  "(w4a16GetPackedWeightsSize)", fn, buffer_size, g.size);
+    }
+    DeviceInfo dev;
+    W4A16_RETURN_IF_ERROR(current_device_info(&dev));
+    W4A16_RETURN_IF_ERROR(check_device_pointer(fn, int4_packed, "int4_packed", dev.device));
+    W4A16_RETURN_IF_ERROR(check_device_pointer(fn, scales, "scales", dev.device));
+    if (zeros != nullptr) W4A16_RETURN_IF_ERROR(check_device_pointer(fn, zeros, "zeros", dev.device));
+    W4A16_RETURN_IF_ERROR(check_device_pointer(fn, buffer, "buffer", dev.device));
+    const size_t w_bytes = bytes2(N, K / 2, 1), p_bytes = bytes2(N, K / group_size, kBf16);
+    W4A16_RETURN_IF_ERROR(check_no_overlap(fn, buffer, g.size, "buffer", int4_packed, w_bytes, "int4_packed"));
+    W4A16_RETURN_IF_ERROR(check_no_overlap(fn, buffer, g.size, "buffer", scales, p_bytes, "scales"));
+    W4A16_RETURN_IF_ERROR(check_no_overlap(fn, buffer, g.size, "buffer", zeros, p_bytes, "zeros"));
+
+    std::string why;
+    const w4a16::dispatch::PackedLayout layout = layout_for(N, K, group_size, dev, &why);
+    char* data = static_cast<char*>(buffer);
+    cudaError_t err = cudaSuccess;
+    if (layout == w4a16::dispatch::PackedLayout::sm90_fragment) {
+      err = w4a16::kernels::sm90_prepack_weights(int4_packed, data + g.weights_offset, N, K, stream);
+      if (err == cudaSuccess)
+        err = w4a16::kernels::transpose_group_params(scales, zeros, data + g.scales_offset, data + g.zeros_offset, N,
+                                                     K / group_size, stream);
+    } else {
+      err = cudaMemcpyAsync(data + g.weights_offset, int4_packed, w_bytes, cudaMemcpyDeviceToDevice, stream);
+      if (err == cudaSuccess)
+        err = cudaMemcpyAsync(data + g.scales_offset, scales, p_bytes, cudaMemcpyDeviceToDevice, stream);
+      if (err == cudaSuccess && zeros != nullptr)
+        err = cudaMemcpyAsync(data + g.zeros_offset, zeros, p_bytes, cudaMemcpyDeviceToDevice, stream);
+    }
+    if (err != cudaSuccess) return fail_cuda(err, fn);
+    w4a16PackedWeights out{};
+    out.magic = W4A16_PACKED_MAGIC;
+    out.N = N;
+    out.K = K;
+    out.group_size = group_size;
+    out.has_zeros = zeros != nullptr;
+    out.layout = static_cast<int>(layout);
+    out.device = dev.device;
+    out.data = buffer;
+    out.size = g.size;
+    out.weights_offset = g.weights_offset;
+    out.scales_offset = g.scales_offset;
+    out.zeros_offset = g.zeros_offset;
+    *packed = out;
+    return W4A16_STATUS_SUCCESS;
+  });
+}
+
+w4a16Status_t w4a16GetWorkspaceSizePacked(int M, const w4a16PackedWeights* packed, size_t* workspace_size) {
+  constexpr const char* fn = "w4a16GetWorkspaceSizePacked";
+  return guarded(fn, [&]() -> w4a16Status_t {
+    W4A16_RETURN_IF_ERROR(check_not_null(fn, workspace_size, "workspace_size"));
+    W4A16_RETURN_IF_ERROR(check_packed_host(fn, packed));
+    DeviceInfo dev;
+    W4A16_RETURN_IF_ERROR(current_device_info(&dev));
+    W4A16_RETURN_IF_ERROR(check_packed_device(fn, packed, dev));
+    if (packed->layout == W4A16_PACKED_CANONICAL)
+      return w4a16GetWorkspaceSize(M, packed->N, packed->K, packed->group_size, packed->has_zeros, workspace_size);
+    W4A16_RETURN_IF_ERROR(check_m(fn, M, packed->N, packed->K));
+    *workspace_size = 0;
+    if (M == 0) return W4A16_STATUS_SUCCESS;
+    w4a16::dispatch::GemmPlan plan;
+    const auto problem = make_problem(M, packed->N, packed->K, packed->group_size, packed->has_zeros != 0);
+    W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan, w4a16::dispatch::PackedLayout::sm90_fragment));
+    *workspace_size = plan.workspace_bytes;
+    return W4A16_STATUS_SUCCESS;
+  });
+}
+
+w4a16Status_t w4a16GemmForwardPacked(const void* activation, const w4a16PackedWeights* packed, void* output, int M,
+                                     float alpha, float beta, void* workspace, size_t workspace_size,
+                                     cudaStream_t stream) {
+  constexpr const char* fn = "w4a16GemmForwardPacked";
+  return guarded(fn, [&]() -> w4a16Status_t {
+    W4A16_RETURN_IF_ERROR(check_packed_host(fn, packed));
+    DeviceInfo dev;
+    W4A16_RETURN_IF_ERROR(current_device_info(&dev));
+    W4A16_RETURN_IF_ERROR(check_packed_device(fn, packed, dev));
+    const char* data = static_cast<const char*>(packed->data);
+    const void* zeros = packed->has_zeros ? data + packed->zeros_offset : nullptr;
+    const void* zeros_t = packed->layout == W4A16_PACKED_SM90_FRAGMENT ? data + packed->zeros_offset : nullptr;
+    return gemm_forward(fn, activation, data + packed->weights_offset, data + packed->scales_offset, zeros, output, M,
+                        packed->N, packed->K, packed->group_size, alpha, beta, workspace, workspace_size, stream,
+                        zeros_t);
+  });
+}
+
+w4a16Status_t w4a16DescribeDispatchPacked(int M, const w4a16PackedWeights* packed, char* buffer, size_t buffer_size) {
+  constexpr const char* fn = "w4a16DescribeDispatchPacked";
+  return guarded(fn, [&]() -> w4a16Status_t {
+    W4A16_RETURN_IF_ERROR(check_not_null(fn, buffer, "buffer"));
+    if (buffer_size == 0) return fail(W4A16_STATUS_INVALID_ARGUMENT, "%s: buffer_size is 0", fn);
+    W4A16_RETURN_IF_ERROR(check_packed_host(fn, packed));
+    W4A16_RETURN_IF_ERROR(check_m(fn, M, packed->N, packed->K));
+    DeviceInfo dev;
+    W4A16_RETURN_IF_ERROR(current_device_info(&dev));
+    W4A16_RETURN_IF_ERROR(check_packed_device(fn, packed, dev));
+    const bool fragment = packed->layout == W4A16_PACKED_SM90_FRAGMENT;
+    std::string text = fragment ? "packed (sm90 fragment order): " : "packed (canonical copy): ";
+    if (M == 0) {
+      text += "M = 0: no-op";
+    } else {
+      const auto problem = make_problem(M, packed->N, packed->K, packed->group_size, packed->has_zeros != 0);
+      w4a16::dispatch::GemmPlan plan;
+      W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan,
+                                      fragment ? w4a16::dispatch::PackedLayout::sm90_fragment
+                                               : w4a16::dispatch::PackedLayout::canonical));
+      text += w4a16::dispatch::describe(plan, problem);
+    }
+    std::snprintf(buffer, buffer_size, "%s", text.c_str());
+    return W4A16_STATUS_SUCCESS;
+  });
 }
 
 w4a16Status_t w4a16DescribeDispatch(int M, int N, int K, int group_size, int has_zeros, char* buffer,

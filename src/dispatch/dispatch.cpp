@@ -104,9 +104,15 @@ void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
   plan->counters_offset = 0;
   plan->weights_reordered = c.weights == kernels::Sm90Weights::reordered;
   plan->reordered_w_offset = 0;
-  plan->scales_t_offset = plan->weights_reordered ? align(static_cast<size_t>(p.N) * p.K / 2) : 0;
-  plan->zeros_t_offset = plan->scales_t_offset + align(bytes);
-  plan->cutlass_ws_offset = plan->zeros_t_offset + align(bytes);
+  if (plan->packed) {
+    // The pack holds the reordered weights and the transposed params: only
+    // CUTLASS's own stream-K workspace is left.
+    plan->scales_t_offset = plan->zeros_t_offset = plan->cutlass_ws_offset = 0;
+  } else {
+    plan->scales_t_offset = plan->weights_reordered ? align(static_cast<size_t>(p.N) * p.K / 2) : 0;
+    plan->zeros_t_offset = plan->scales_t_offset + align(bytes);
+    plan->cutlass_ws_offset = plan->zeros_t_offset + align(bytes);
+  }
   kernels::Sm90MixedParams sp{};
   sp.M = p.M;
   sp.N = p.N;
@@ -115,8 +121,11 @@ void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
   sp.sm_count = d.sm_count;
   sp.splits = plan->sm90_splits;
   plan->cutlass_ws_bytes = kernels::sm90_mixed_workspace_size(plan->sm90_config, sp);
-  plan->workspace_bytes = plan->cutlass_ws_bytes > 0 ? plan->cutlass_ws_offset + plan->cutlass_ws_bytes
-                                                     : plan->zeros_t_offset + bytes;
+  if (plan->packed)
+    plan->workspace_bytes = plan->cutlass_ws_bytes;
+  else
+    plan->workspace_bytes = plan->cutlass_ws_bytes > 0 ? plan->cutlass_ws_offset + plan->cutlass_ws_bytes
+                                                       : plan->zeros_t_offset + bytes;
 }
 
 }  // namespace
@@ -341,8 +350,69 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   return plan;
 }
 
-bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* plan, std::string* error) {
+PackedLayout packed_layout_for(const Problem& p, const Device& d, bool sm90_built, std::string* why) {
+  if (d.arch != 90 || !sm90_built) {
+    *why = d.arch != 90 ? "canonical: not an sm_90 device" : "canonical: this build has no sm_90a kernels";
+    return PackedLayout::canonical;
+  }
+  if (p.N % 16 != 0) {
+    *why = "canonical: N % 16 != 0 (the fragment order tiles 16 rows)";
+    return PackedLayout::canonical;
+  }
+  if (p.group_size != p.K && p.group_size % 128 != 0) {
+    *why = "canonical: g = " + std::to_string(p.group_size) +
+           " splits a 128-deep k block (the packed decode kernels need g % 128 == 0 or g == K)";
+    return PackedLayout::canonical;
+  }
+  *why = "sm90 fragment order: packed decode kernels and the Hopper _rp configurations";
+  return PackedLayout::sm90_fragment;
+}
+
+namespace {
+
+// The configuration named like `id` with `from` replaced by `to` ("dec_" ->
+// "decr_"), which the configuration lists guarantee exists (dispatch tests).
+Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std::string& to) {
+  std::string name = config_of(id).name;
+  name.replace(0, from.size(), to);
+  for (int i = 0; i < static_cast<int>(Sm80MmaConfigId::kCount); ++i)
+    if (name == kSm80MmaConfigs[i].name) return static_cast<Sm80MmaConfigId>(i);
+  return Sm80MmaConfigId::kCount;
+}
+
+}  // namespace
+
+GemmPlan plan_packed(const Problem& p, const Device& d) {
+  GemmPlan plan{};
+  plan.packed = true;
+  const bool few_column_tiles = ceil_div(p.N, 128) * 4 < d.sm_count * 3;
+  if (p.M <= 16 || (p.M <= 32 && few_column_tiles)) {
+    plan.config = sm80_twin(choose_decode(p, d, &plan.reason), "dec_", "decr_");
+    plan.reason = "packed weights; " + plan.reason;
+    plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
+    finish(p, &plan);
+    return plan;
+  }
+  std::string why;
+  const char* name = choose_sm90(p, d, &why);
+  std::string twin;
+  if (name == nullptr) {
+    twin = "sm90_pp_n64m128k64_rp";
+    why = "few tiles and K < 8192 (canonical weights would take an sm_80 tile): ping-pong 64x128";
+  } else {
+    twin = std::string(name) + "_rp";
+  }
+  plan.sm90 = true;
+  plan.sm90_config = sm90_id(twin.c_str());
+  plan.reason = "packed weights; " + why;
+  finish_sm90(p, d, &plan);
+  return plan;
+}
+
+bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* plan, std::string* error,
+                 PackedLayout layout) {
   *plan = GemmPlan{};  // nothing of a caller's earlier plan (e.g. an sm90 flag) carries over
+  const bool packed = layout == PackedLayout::sm90_fragment;
   std::string name(spec);
   int split = 0;
   const size_t colon = name.find(':');
@@ -359,7 +429,14 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
   }
   for (int i = 0; i < static_cast<int>(Sm80MmaConfigId::kCount); ++i) {
     if (name == kSm80MmaConfigs[i].name) {
+      if (kernels::reads_packed(kSm80MmaConfigs[i].kind) != packed) {
+        *error = "W4A16_FORCE_CONFIG: " + name +
+                 (packed ? " reads canonical weights, not the packed sm90 fragment order"
+                         : " reads packed weights (w4a16PackWeights): use w4a16GemmForwardPacked");
+        return false;
+      }
       plan->config = static_cast<Sm80MmaConfigId>(i);
+      plan->packed = packed;
       plan->reason = "forced by W4A16_FORCE_CONFIG";
       const int heuristic = choose_split_for(p, kSm80MmaConfigs[i], d, &plan->reason);
       plan->split_k = split > 0 ? std::min(split, ceil_div(p.K, kSm80MmaConfigs[i].bk)) : heuristic;
@@ -379,6 +456,11 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
       *error = "W4A16_FORCE_CONFIG: " + name + " cannot run this problem: " + why;
       return false;
     }
+    if (packed && c.weights != kernels::Sm90Weights::reordered) {
+      *error = "W4A16_FORCE_CONFIG: " + name + " reads canonical weights, not the packed sm90 fragment order";
+      return false;
+    }
+    plan->packed = packed;
     plan->sm90 = true;
     plan->sm90_config = static_cast<kernels::Sm90MixedConfigId>(i);
     plan->sm90_splits = split > 1 ? std::min(split, ceil_div(p.K, c.tile_k)) : 0;
@@ -420,9 +502,9 @@ std::string describe(const GemmPlan& plan, const Problem& p) {
     char buf[256];
     char split[32] = "";
     if (plan.sm90_splits > 1) std::snprintf(split, sizeof split, " split_k=%d", plan.sm90_splits);
-    std::snprintf(buf, sizeof buf, "%s (CUTLASS sm90 %s, tile NxMxK=%dx%dx%d, transposed group params)%s: ", c.name,
+    std::snprintf(buf, sizeof buf, "%s (CUTLASS sm90 %s, tile NxMxK=%dx%dx%d, %s)%s: ", c.name,
                   c.schedule == kernels::Sm90Schedule::coop ? "cooperative" : "ping-pong", c.tile_n, c.tile_m,
-                  c.tile_k, split);
+                  c.tile_k, plan.packed ? "packed weights" : "transposed group params", split);
     return std::string(buf) + plan.reason;
   }
   const Sm80MmaConfig& c = config_of(plan.config);

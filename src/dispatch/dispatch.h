@@ -22,6 +22,13 @@ struct Device {
   int sm_count;
 };
 
+// How w4a16PackWeights stored the weights (docs/format.md, section 5).
+enum class PackedLayout : int {
+  canonical = 0,      // a copy of the canonical [N, K/2] bytes and [N, K/g] params: every kernel
+  sm90_fragment = 1,  // weights in the sm90 fragment order, params transposed [K/g, N]:
+                      // the `decr` decode kernels and the sm90 `_rp` configurations
+};
+
 struct GemmPlan {
   kernels::Sm80MmaConfigId config;
   int split_k;
@@ -39,6 +46,9 @@ struct GemmPlan {
   size_t zeros_t_offset = 0;
   size_t cutlass_ws_offset = 0;  // sm90 stream-K: CUTLASS's own workspace (partials, flags)
   size_t cutlass_ws_bytes = 0;
+  // Packed weights in the sm90 fragment order: the kernel reads the pack's
+  // weights and transposed params directly (no per-call reorder or transpose).
+  bool packed = false;
 };
 
 // Why configuration `c` of the Hopper path cannot run problem `p` on `d`
@@ -48,12 +58,26 @@ std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels:
 
 GemmPlan plan_gemm(const Problem& problem, const Device& device);
 
+// The layout w4a16PackWeights uses for `p` (M ignored) on `d`: the sm90
+// fragment order where the Hopper kernels are built and can read it (sm_90,
+// N % 16 == 0, each 128-deep k block inside one group: g % 128 == 0 or
+// g == K), else canonical.  *why says which condition decided.
+PackedLayout packed_layout_for(const Problem& p, const Device& d, bool sm90_built, std::string* why);
+
+// The plan for weights packed in the sm90 fragment order: the `decr` twin of
+// the decode choice for the decode range, else the `_rp` twin of the
+// Hopper configuration plan_gemm's rules pick (ping-pong 64x128 where they
+// would fall back to an sm_80 tile, which cannot read this layout).
+GemmPlan plan_packed(const Problem& problem, const Device& device);
+
 // Override for measurements and tuning: `spec` is "<config name>" or
 // "<config name>:<split_k>" (the W4A16_FORCE_CONFIG environment variable).
 // Returns false and fills *error if the spec names no configuration or an
 // invalid split; the split defaults to the heuristic's for that config.
+// With layout == sm90_fragment only the configurations that read packed
+// weights (decr, `_rp`) are accepted, and the plan reads the pack directly.
 bool plan_forced(const Problem& problem, const Device& device, const char* spec, GemmPlan* plan,
-                 std::string* error);
+                 std::string* error, PackedLayout layout = PackedLayout::canonical);
 
 // The autotune candidates: every configuration of this build that can run
 // `p` on `d`, each with the split-K its heuristic would use (spec is what

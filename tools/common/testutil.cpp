@@ -418,8 +418,9 @@ namespace {
 
 std::string case_string(const GemmCase& c, uint64_t seed) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "M=%d N=%d K=%d g=%d zeros=%d alpha=%g beta=%g seed=%" PRIu64, c.M, c.N, c.K,
-                c.group_size, c.zeros ? 1 : 0, static_cast<double>(c.alpha), static_cast<double>(c.beta), seed);
+  std::snprintf(buf, sizeof buf, "M=%d N=%d K=%d g=%d zeros=%d alpha=%g beta=%g%s seed=%" PRIu64, c.M, c.N, c.K,
+                c.group_size, c.zeros ? 1 : 0, static_cast<double>(c.alpha), static_cast<double>(c.beta),
+                c.packed ? " packed" : "", seed);
   return buf;
 }
 
@@ -496,6 +497,23 @@ w4a16Status_t host_rows_parallel(int N, Call call) {
 // Runs w4a16GemmForwardEx with exactly the workspace it asks for; returns "" or the error.
 std::string run_gemm(const GemmCase& c, const void* x, const void* packed, const void* scales, const void* zeros,
                      void* y, cudaStream_t stream) {
+  if (c.packed) {
+    size_t pack_bytes = 0;
+    w4a16Status_t st = w4a16GetPackedWeightsSize(c.N, c.K, c.group_size, zeros != nullptr ? 1 : 0, &pack_bytes);
+    if (st != W4A16_STATUS_SUCCESS) return api_error("w4a16GetPackedWeightsSize", st);
+    DeviceBuffer pack(pack_bytes);
+    w4a16PackedWeights pw{};
+    st = w4a16PackWeights(packed, scales, zeros, c.N, c.K, c.group_size, pack.get(), pack_bytes, &pw, stream);
+    if (st != W4A16_STATUS_SUCCESS) return api_error("w4a16PackWeights", st);
+    size_t ws_bytes = 0;
+    st = w4a16GetWorkspaceSizePacked(c.M, &pw, &ws_bytes);
+    if (st != W4A16_STATUS_SUCCESS) return api_error("w4a16GetWorkspaceSizePacked", st);
+    DeviceBuffer workspace(ws_bytes);
+    st = w4a16GemmForwardPacked(x, &pw, y, c.M, c.alpha, c.beta, workspace.get(), ws_bytes, stream);
+    if (st != W4A16_STATUS_SUCCESS) return api_error("w4a16GemmForwardPacked", st);
+    cuda_check(cudaStreamSynchronize(stream), "cudaStreamSynchronize after w4a16GemmForwardPacked");
+    return "";
+  }
   size_t ws_bytes = 0;
   w4a16Status_t st = w4a16GetWorkspaceSize(c.M, c.N, c.K, c.group_size, zeros != nullptr ? 1 : 0, &ws_bytes);
   if (st != W4A16_STATUS_SUCCESS) return api_error("w4a16GetWorkspaceSize", st);

@@ -129,6 +129,9 @@ struct GemmCase {
   int M = 1, N = 128, K = 128, group_size = 128;
   bool zeros = true;
   float alpha = 1.0f, beta = 0.0f;
+  // Run through w4a16PackWeights + w4a16GemmForwardPacked instead of
+  // w4a16GemmForwardEx (the same references and tolerances apply).
+  bool packed = false;
 };
 struct GemmCheckReport {
   bool ok = false;

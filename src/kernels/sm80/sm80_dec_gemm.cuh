@@ -53,6 +53,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/common/gemm_params.h"
 #include "kernels/common/ptx.cuh"
@@ -60,7 +61,7 @@
 
 namespace w4a16::kernels {
 
-template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_>
+template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, bool REORDERED_ = false>
 struct Sm80DecTile {
   static constexpr int BM = BM_;  // tokens per CTA (n8 column blocks of the MMA)
   static constexpr int BN = BN_;  // output columns per CTA
@@ -68,6 +69,9 @@ struct Sm80DecTile {
   static constexpr int kWarpsK = WARPS_K_, kWarpsN = WARPS_N_;
   static constexpr int kThreads = 32 * kWarpsK * kWarpsN;
   static constexpr int kStages = STAGES_, kMinBlocks = MIN_BLOCKS_;
+  // Packed weights (the `decr` rows): the weights in the sm90 fragment order
+  // and the group parameters transposed, [K/g, N] (docs/format.md, section 5).
+  static constexpr bool kReordered = REORDERED_;
   static constexpr int kMT = BM / 8;              // token blocks of 8 per warp
   static constexpr int kR = BN / (16 * kWarpsN);  // m16 column blocks per warp
   // Activations ride in the register pipeline at M <= 16 (16 registers per
@@ -261,6 +265,176 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmPara
   }
 }
 
+// ---- Packed weights (decr): the sm90 fragment order -------------------------
+// The packed layout (docs/sm90-weight-reorder.md) stores, for each 16-deep k
+// tile kt and 16-row tile nt, eight 16-byte chunks n0 = 0..7 at byte
+// kt * 8N + nt * 128 + 16 * n0; word k1 of chunk n0 is exactly the
+// mma.m16n8k16 A fragment of lane (n0, k1): rows n0 and n0 + 8, k = 16 kt +
+// 2 k1 + {0, 1} and + 8, as nibble pairs at bits (0, 16), (4, 20), (8, 24),
+// (12, 28) for (row n0, k), (row n0 + 8, k), (row n0, k + 8), (row n0 + 8, k + 8).
+// Lane (g, t) loads chunk g of k tiles kt = 8 kb + 4 j + t (j = 0, 1): two
+// 16-byte loads per m16 block and k block, as in the canonical kernel, but
+// each warp load covers whole 128-byte lines.  Word w of chunk j then feeds
+// MMA (j, w) with k positions relabelled: lane t's positions (2t, 2t + 1)
+// and (2t + 8, 2t + 9) stand for k = 16 kt + 2w + {0, 1} and + 8, which are
+// words w of the lane's own two 16-byte activation loads x[16 kt .. +8) and
+// x[16 kt + 8 .. +16): the B operand needs no permute at all.
+// The lane's outputs are rows g and g + 8 of each m16 block (not 2g, 2g + 1).
+template <class T>
+struct LoadCursorRp {
+  const uint8_t* w[T::kR][2];  // chunk (kt = 8 kb + 4 j + t, nt of block r, n0 = g)
+  uint32_t sz_idx[T::kR][2];   // [K/g, N] index of the group params of rows g (h = 0), g + 8 (h = 1)
+  const uint16_t* x[T::kMT];   // x[token][16 t + 128 kb]; token 0 when token >= M
+  int k;                       // lane's first k of the block (j = 0): kb * 128 + 16t
+  uint32_t col_ok;             // bit r: m16 block r < N (N % 16 == 0 for packed weights)
+  uint32_t tok_ok;
+  uint32_t sz_step;            // group index step per block, times N
+  size_t w_step;               // bytes between the warp's k blocks
+
+  __device__ __forceinline__ void init(const GemmParams& p, const WarpPos& wp, int kb) {
+    k = kb * T::BK + 16 * wp.t;
+    const int gi = p.groups_per_row > 1 ? ((kb * T::BK) >> p.group_shift) : 0;
+    sz_step = p.groups_per_row > 1 ? static_cast<uint32_t>(((T::kWarpsK * T::BK) >> p.group_shift) * p.N) : 0u;
+    w_step = static_cast<size_t>(T::kWarpsK) * (T::BK / 16) * 8 * p.N;
+    col_ok = 0;
+#pragma unroll
+    for (int r = 0; r < T::kR; ++r) {
+      const int n16 = wp.n_warp + 16 * r;
+      const bool ok = n16 < p.N;
+      col_ok |= static_cast<uint32_t>(ok) << r;
+      const size_t nt = ok ? static_cast<size_t>(n16 / 16) : 0;
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const size_t kt = static_cast<size_t>(kb) * (T::BK / 16) + 4 * j + wp.t;
+        w[r][j] = p.wq + kt * 8 * p.N + nt * 128 + 16 * wp.g;
+      }
+#pragma unroll
+      for (int h = 0; h < 2; ++h)
+        sz_idx[r][h] = static_cast<uint32_t>(gi) * p.N + static_cast<uint32_t>(nt * 16 + wp.g + 8 * h);
+    }
+    tok_ok = 0;
+#pragma unroll
+    for (int mt = 0; mt < T::kMT; ++mt) {
+      const int token = wp.m0 + mt * 8 + wp.g;
+      const bool ok = token < p.M;
+      tok_ok |= static_cast<uint32_t>(ok) << mt;
+      x[mt] = p.x + (ok ? static_cast<size_t>(token) * p.K : 0) + k;
+    }
+  }
+  __device__ __forceinline__ void advance() {
+    k += T::kWarpsK * T::BK;
+#pragma unroll
+    for (int r = 0; r < T::kR; ++r) {
+      w[r][0] += w_step;
+      w[r][1] += w_step;
+      sz_idx[r][0] += sz_step;
+      sz_idx[r][1] += sz_step;
+    }
+#pragma unroll
+    for (int mt = 0; mt < T::kMT; ++mt) x[mt] += T::kWarpsK * T::BK;
+  }
+};
+
+// Stage layout for packed weights: w[r][j] = chunk j, sz[r][h] = (scale, zero)
+// of row g + 8h, x[mt][2j + half] = x[16 kt + 8 half .. +8) of chunk j's k tile.
+// A k tile at or past K (per-channel K % 128 != 0) loads nothing: its weight
+// registers keep finite stale codes and its activations read as 0.
+template <class T>
+__device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p, LoadCursorRp<T>& c, bool active) {
+  static_assert(T::kXInStage, "packed decode keeps the activations in the stage");
+  const bool kv0 = active && c.k < p.K;
+  const bool kv1 = active && c.k + 64 < p.K;
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r) {
+    const bool ok = (c.col_ok >> r) & 1u;
+    ptx::ldg_stream_16_keep(st.w[r][0], c.w[r][0], kv0 && ok);
+    ptx::ldg_stream_16_keep(st.w[r][1], c.w[r][1], kv1 && ok);
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const bool v = kv0 && ok;
+      const uint32_t scale = v ? __ldg(p.scales + c.sz_idx[r][h]) : 0u;
+      const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + c.sz_idx[r][h]) : 0u;
+      st.sz[r][h] = scale | (zero << 16);
+    }
+  }
+#pragma unroll
+  for (int mt = 0; mt < T::kMT; ++mt) {
+    const bool tv = (c.tok_ok >> mt) & 1u;
+    st.x[mt][0] = ptx::ldg_cached_16(c.x[mt], kv0 && tv);
+    st.x[mt][1] = ptx::ldg_cached_16(c.x[mt] + 8, kv0 && tv);
+    st.x[mt][2] = ptx::ldg_cached_16(c.x[mt] + 64, kv1 && tv);
+    st.x[mt][3] = ptx::ldg_cached_16(c.x[mt] + 72, kv1 && tv);
+  }
+  c.advance();
+}
+
+template <class T>
+__device__ __forceinline__ void compute_stage_rp(const Stage<T>& st, float (&acc)[T::kR][T::kMT][4]) {
+  constexpr uint32_t kOne2 = 0x3F803F80u;        // bf16x2 (1, 1)
+  constexpr uint32_t kMinus136x2 = 0xC308C308u;  // bf16x2 (-136, -136)
+  uint32_t s2[T::kR][2], z2[T::kR][2];
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      s2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x1010);  // (s, s)
+      z2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x3232);  // (z, z)
+    }
+#pragma unroll
+  for (int j = 0; j < 2; ++j) {
+#pragma unroll
+    for (int w = 0; w < 4; ++w) {
+      uint32_t a[T::kR][4];
+#pragma unroll
+      for (int r = 0; r < T::kR; ++r) {
+        const uint32_t word = word_of(st.w[r][j], w);
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {  // a0..a3: (row g, k), (row g+8, k), (row g, k+8), (row g+8, k+8)
+          const uint32_t biased = ptx::and_xor(word >> (4 * i), 0x000F000Fu, 0x43084308u);  // 128 + q + 8
+          const uint32_t q = ptx::fma_bf16x2(biased, kOne2, kMinus136x2);
+          a[r][i] = ptx::fma_bf16x2(q, s2[r][i & 1], z2[r][i & 1]);
+        }
+      }
+#pragma unroll
+      for (int mt = 0; mt < T::kMT; ++mt) {
+        const uint32_t b0 = word_of(st.x[mt][2 * j], w);
+        const uint32_t b1 = word_of(st.x[mt][2 * j + 1], w);
+#pragma unroll
+        for (int r = 0; r < T::kR; ++r) ptx::mma_bf16_16816(acc[r][mt], a[r], b0, b1);
+      }
+    }
+  }
+}
+
+// y[token, n] = alpha * v + beta * y (beta != 0 only).
+__device__ __forceinline__ void store_one(const GemmParams& p, int token, int n, float v) {
+  if (token >= p.M || n >= p.N) return;
+  __nv_bfloat16* y = reinterpret_cast<__nv_bfloat16*>(p.y) + static_cast<size_t>(token) * p.N + n;
+  float o = p.alpha * v;
+  if (p.beta != 0.0f) o += p.beta * __bfloat162float(*y);
+  *y = __float2bfloat16_rn(o);
+}
+
+__device__ __forceinline__ void store_partial_one(const GemmParams& p, int split, int token, int n, float v) {
+  if (token >= p.M || n >= p.N) return;
+  p.partials[(static_cast<size_t>(split) * p.M + token) * p.N + n] = v;
+}
+
+// Calls f(token, n, v) for each output the lane holds in the packed kernel:
+// per (r, mt), c0 = (row g, token 2t), c1 = (g, 2t+1), c2 = (g+8, 2t), c3 = (g+8, 2t+1).
+template <class T, class F>
+__device__ __forceinline__ void for_each_output_rp(const WarpPos& wp, const float (&acc)[T::kR][T::kMT][4], F&& f) {
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+    for (int mt = 0; mt < T::kMT; ++mt) {
+      const int n = wp.n_warp + 16 * r + wp.g;
+      const int token = wp.m0 + mt * 8 + 2 * wp.t;
+#pragma unroll
+      for (int e = 0; e < 4; ++e) f(token + (e & 1), n + 8 * (e >> 1), acc[r][mt][e]);
+    }
+}
+
 // y[token, n], y[token, n+1] = alpha * (v0, v1) + beta * y (beta != 0 only).
 __device__ __forceinline__ void store_pair(const GemmParams& p, int token, int n, float v0, float v1) {
   if (token >= p.M || n >= p.N) return;
@@ -343,20 +517,29 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   // Register ring of STAGES k blocks: block i lives in stage i % STAGES, and
   // the unrolled inner loop keeps every stage index a compile-time constant.
   dec::Stage<T> st[T::kStages];
-  dec::LoadCursor<T> cursor;
+  std::conditional_t<T::kReordered, dec::LoadCursorRp<T>, dec::LoadCursor<T>> cursor;
+  const auto load = [&](dec::Stage<T>& stage, bool active) {
+    if constexpr (T::kReordered)
+      dec::load_stage_rp<T>(stage, p, cursor, active);
+    else
+      dec::load_stage<T>(stage, p, cursor, active);
+  };
   cursor.init(p, wp, kb_begin + wk);
 #pragma unroll
   for (int s = 0; s < T::kStages; ++s) {
 #pragma unroll
     for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
-    dec::load_stage<T>(st[s], p, cursor, s < my_blocks);
+    load(st[s], s < my_blocks);
   }
   for (int i = 0; i < my_blocks; i += T::kStages) {
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
       if (i + s < my_blocks) {
-        dec::compute_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
-        dec::load_stage<T>(st[s], p, cursor, i + s + T::kStages < my_blocks);
+        if constexpr (T::kReordered)
+          dec::compute_stage_rp<T>(st[s], acc);
+        else
+          dec::compute_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
+        load(st[s], i + s + T::kStages < my_blocks);
       }
     }
   }
@@ -388,17 +571,26 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   }
 
   if (p.split_k == 1) {
-    if (wk == 0)
-      dec::for_each_output_pair<T>(wp, acc, [&](int token, int n, float v0, float v1) {
-        dec::store_pair(p, token, n, v0, v1);
-      });
+    if (wk == 0) {
+      if constexpr (T::kReordered)
+        dec::for_each_output_rp<T>(wp, acc, [&](int token, int n, float v) { dec::store_one(p, token, n, v); });
+      else
+        dec::for_each_output_pair<T>(wp, acc, [&](int token, int n, float v0, float v1) {
+          dec::store_pair(p, token, n, v0, v1);
+        });
+    }
     return;
   }
 
-  if (wk == 0)
-    dec::for_each_output_pair<T>(wp, acc, [&](int token, int n, float v0, float v1) {
-      dec::store_partial_pair(p, split, token, n, v0, v1);
-    });
+  if (wk == 0) {
+    if constexpr (T::kReordered)
+      dec::for_each_output_rp<T>(wp, acc,
+                                 [&](int token, int n, float v) { dec::store_partial_one(p, split, token, n, v); });
+    else
+      dec::for_each_output_pair<T>(wp, acc, [&](int token, int n, float v0, float v1) {
+        dec::store_partial_pair(p, split, token, n, v0, v1);
+      });
+  }
   // Publish the partial, then count arrivals (threadFenceReduction pattern).
   __threadfence();
   __syncthreads();

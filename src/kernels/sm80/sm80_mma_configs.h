@@ -51,15 +51,25 @@
   X(dec_m8n32k128s2w8, dec, 8, 32, 128, 8, 1, 2, 2)          \
   X(dec_m16n32k128s2w2, dec, 16, 32, 128, 2, 1, 2, 4)        \
   X(dec_m16n32k128s2w4, dec, 16, 32, 128, 4, 1, 2, 2)        \
-  X(dec_m16n32k128s2w8, dec, 16, 32, 128, 8, 1, 2, 1)
+  X(dec_m16n32k128s2w8, dec, 16, 32, 128, 8, 1, 2, 1)        \
+  X(decr_m8n16k128s3w8, decr, 8, 16, 128, 8, 1, 3, 2)        \
+  X(decr_m8n32k128s2w2, decr, 8, 32, 128, 2, 1, 2, 8)        \
+  X(decr_m8n32k128s2w4, decr, 8, 32, 128, 4, 1, 2, 4)        \
+  X(decr_m8n32k128s2w8, decr, 8, 32, 128, 8, 1, 2, 2)        \
+  X(decr_m16n32k128s2w2, decr, 16, 32, 128, 2, 1, 2, 4)      \
+  X(decr_m16n32k128s2w4, decr, 16, 32, 128, 4, 1, 2, 2)      \
+  X(decr_m16n32k128s2w8, decr, 16, 32, 128, 8, 1, 2, 1)
 
 namespace w4a16::kernels {
 
-enum class Sm80Kind : int { rdq, sdq, dec };
+enum class Sm80Kind : int { rdq, sdq, dec, decr };
 
 // The decode kernels (sm80_dec_gemm.cuh): in-kernel split-K reduction, tile
 // counters in the workspace.
-constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec; }
+constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec || kind == Sm80Kind::decr; }
+
+// The kernels that read packed weights (w4a16PackWeights, sm90 fragment order).
+constexpr bool reads_packed(Sm80Kind kind) { return kind == Sm80Kind::decr; }
 
 // Printable description of one configuration (also its derived sizes).
 struct Sm80MmaConfig {

@@ -291,7 +291,8 @@ cudaError_t launch_sm80_config(const GemmParams& p, cudaStream_t stream) {
   constexpr Sm80MmaConfig c = kSm80MmaConfigs[static_cast<int>(Id)];
   if constexpr (is_decode(c.kind)) {
     static_assert(c.bk == 128, "dec kernels use 128-deep k blocks");
-    return launch_sm80_dec_gemm<Sm80DecTile<c.bm, c.bn, c.warps_m, c.warps_n, c.stages, c.min_blocks>>(p, stream);
+    return launch_sm80_dec_gemm<
+        Sm80DecTile<c.bm, c.bn, c.warps_m, c.warps_n, c.stages, c.min_blocks, c.kind == Sm80Kind::decr>>(p, stream);
   } else if constexpr (c.kind == Sm80Kind::rdq) {
     return launch_sm80_mma_gemm<Sm80MmaTileOf<Id>>(p, stream);
   } else {

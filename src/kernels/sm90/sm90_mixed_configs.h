@@ -51,7 +51,9 @@
   X(sm90_pp_n64m128k64_rp, pp, 64, 128, 64, 1, persistent, reordered)               \
   X(sm90_coop_n128m128k64_sk_rp, coop, 128, 128, 64, 1, streamk, reordered)       \
   X(sm90_coop_n128m256k64_sk, coop, 128, 256, 64, 1, streamk, canonical)           \
-  X(sm90_coop_n128m64k64_sk, coop, 128, 64, 64, 1, streamk, canonical)
+  X(sm90_coop_n128m64k64_sk, coop, 128, 64, 64, 1, streamk, canonical)            \
+  X(sm90_coop_n128m64k64_sk_rp, coop, 128, 64, 64, 1, streamk, reordered)          \
+  X(sm90_coop_n128m256k64_sk_rp, coop, 128, 256, 64, 1, streamk, reordered)
 
 namespace w4a16::kernels {
 

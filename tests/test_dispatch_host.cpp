@@ -84,7 +84,22 @@ TEST(Dispatch, EveryConfigIsReachable) {
 TEST(Dispatch, PackedWeightsPickTheTwins) {
   using w4a16::dispatch::plan_packed;
   std::set<std::string> reached;
-  for (int N : {4096, 8192, 14336, 28672})
+  // The fitted exceptions (dispatch.cpp, plan_packed), at the measured points.
+  const auto packed_name = [](const Problem& p) {
+    const GemmPlan plan = plan_packed(p, kH100);
+    return plan.sm90 ? std::string(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].name)
+                     : std::string(kSm80MmaConfigs[static_cast<int>(plan.config)].name);
+  };
+  EXPECT_EQ(packed_name(Problem{32, 4096, 4096, 128, true}), "decr_m16n32k128s2w4");
+  EXPECT_EQ(packed_name(Problem{24, 4096, 14336, 128, true}), "sm90_coop_n128m64k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{16, 4096, 14336, 128, true}), "decr_m16n32k128s2w8");
+  EXPECT_EQ(packed_name(Problem{48, 4096, 4096, 128, true}), "sm90_coop_n128m64k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{128, 4096, 4096, 128, true}), "sm90_pp_n64m128k64_rp");
+  EXPECT_EQ(packed_name(Problem{256, 4096, 14336, 128, true}), "sm90_coop_n128m128k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{512, 2048, 14336, 128, true}), "sm90_coop_n128m256k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{128, 14336, 4096, 128, true}), "sm90_coop_n128m128k64_rp");
+  EXPECT_EQ(packed_name(Problem{256, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
+  for (int N : {2048, 4096, 8192, 14336, 28672})
     for (int K : {4096, 14336})
       for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
         const Problem p{M, N, K, 128, true};
@@ -106,11 +121,18 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
         const auto& c = w4a16::kernels::kSm90MixedConfigs[static_cast<int>(packed.sm90_config)];
         reached.insert(c.name);
         EXPECT_EQ(c.weights, w4a16::kernels::Sm90Weights::reordered) << c.name;
-        if (canonical.sm90) {
-          EXPECT_EQ(std::string(c.name),
-                    std::string(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(canonical.sm90_config)].name) + "_rp");
+        const std::string twin =
+            canonical.sm90
+                ? std::string(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(canonical.sm90_config)].name) + "_rp"
+                : std::string();
+        if (twin == "sm90_coop_n128m256k64_sk_rp" && M <= 384) {
+          EXPECT_EQ(std::string(c.name), "sm90_coop_n128m128k64_sk_rp");  // measured faster with packed weights
+        } else if (canonical.sm90) {
+          EXPECT_EQ(std::string(c.name), twin);
         } else {
-          EXPECT_EQ(std::string(c.name), "sm90_pp_n64m128k64_rp");
+          // Canonical weights took a decode or sm_80 tile here: M <= 64 with few tiles.
+          EXPECT_LE(M, 64);
+          EXPECT_EQ(std::string(c.name), "sm90_coop_n128m64k64_sk_rp");
         }
         // Only CUTLASS's own stream-K workspace: the pack holds the rest.
         EXPECT_EQ(packed.workspace_bytes, packed.cutlass_ws_bytes);

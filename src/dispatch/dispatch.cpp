@@ -382,11 +382,24 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 
 }  // namespace
 
+// Fitted to the packed sweep on H100 (bench/results/2026-11-26-h100-packed-sweep/,
+// M = 16..512 on (N, K) = (4096, 4096), (14336, 4096), (4096, 14336)).  Where
+// it departs from the canonical rules, because the Hopper kernels no longer
+// pay a per-call transpose (2-4 us) and read whole fragments:
+//  * 16 < M <= 32 with few column tiles goes to the decode kernels only for
+//    K < 8192 (4096^2 M = 32: decr 11.3 us vs 18.3 for stream-K 128x64); at
+//    K = 14336 stream-K 128x64 wins (M = 24 / 32: 29.4 / 30.0 vs 31.8 / 32.3).
+//  * M <= 64 with few 128x64 tiles and K < 8192, where canonical weights take
+//    an sm_80 tile: stream-K 128x64 (4096^2 M = 48: 18.0 us vs 19.4 for
+//    ping-pong 64x128 and 18.5 for the packed decode tile).
+//  * 128 < M <= 384 with few tiles and K >= 8192: stream-K 128x128, not
+//    128x256 (4096x14336 M = 192 / 256 / 384: 52.8 / 53.6 / 84.2 us vs 58.6 /
+//    60.0 / 93.8; at M = 512 128x256 wins, 87.5 vs 92.9).
 GemmPlan plan_packed(const Problem& p, const Device& d) {
   GemmPlan plan{};
   plan.packed = true;
   const bool few_column_tiles = ceil_div(p.N, 128) * 4 < d.sm_count * 3;
-  if (p.M <= 16 || (p.M <= 32 && few_column_tiles)) {
+  if (p.M <= 16 || (p.M <= 32 && few_column_tiles && p.K < 8192)) {
     plan.config = sm80_twin(choose_decode(p, d, &plan.reason), "dec_", "decr_");
     plan.reason = "packed weights; " + plan.reason;
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
@@ -397,8 +410,11 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   const char* name = choose_sm90(p, d, &why);
   std::string twin;
   if (name == nullptr) {
-    twin = "sm90_pp_n64m128k64_rp";
-    why = "few tiles and K < 8192 (canonical weights would take an sm_80 tile): ping-pong 64x128";
+    twin = "sm90_coop_n128m64k64_sk_rp";
+    why = "M <= 64, few 128x64 tiles, K < 8192: stream-K 128x64";
+  } else if (std::string(name) == "sm90_coop_n128m256k64_sk" && p.M <= 384) {
+    twin = "sm90_coop_n128m128k64_sk_rp";
+    why = "128 < M <= 384, few tiles and K >= 8192: stream-K 128x128";
   } else {
     twin = std::string(name) + "_rp";
   }

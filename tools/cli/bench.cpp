@@ -468,11 +468,19 @@ Row bench_shape(const BenchConfig& cfg, const Shape& shape, const DeviceInfo& de
   row.group = g;
   row.zeros = cfg.zeros;
 
-  // Validates the shape (with the library's message) before anything is allocated.
-  check(w4a16GetWorkspaceSize(M, N, K, g, cfg.zeros, &row.workspace), "w4a16GetWorkspaceSize");
+  // Validates the shape (with the library's message) before anything is
+  // allocated.  (--packed: the pack's own calls below; a configuration forced
+  // with --config may then read packed weights only, which the canonical
+  // calls would refuse.)
   char dispatch[1024];
-  check(w4a16DescribeDispatch(M, N, K, g, cfg.zeros, dispatch, sizeof dispatch), "w4a16DescribeDispatch");
-  row.dispatch = dispatch;
+  size_t pack_bytes = 0;
+  if (cfg.packed) {
+    check(w4a16GetPackedWeightsSize(N, K, g, cfg.zeros, &pack_bytes), "w4a16GetPackedWeightsSize");
+  } else {
+    check(w4a16GetWorkspaceSize(M, N, K, g, cfg.zeros, &row.workspace), "w4a16GetWorkspaceSize");
+    check(w4a16DescribeDispatch(M, N, K, g, cfg.zeros, dispatch, sizeof dispatch), "w4a16DescribeDispatch");
+    row.dispatch = dispatch;
+  }
   row.packed = cfg.packed;
 
   const double m = M, n = N, k = K;
@@ -514,8 +522,6 @@ Row bench_shape(const BenchConfig& cfg, const Shape& shape, const DeviceInfo& de
   std::vector<w4a16PackedWeights> packs;
   DeviceBuffer pack_memory;
   if (cfg.packed) {
-    size_t pack_bytes = 0;
-    check(w4a16GetPackedWeightsSize(N, K, g, cfg.zeros, &pack_bytes), "w4a16GetPackedWeightsSize");
     const size_t pack_stride = align_up(pack_bytes);
     pack_memory = DeviceBuffer(pack_stride * weights.copies);
     packs.resize(weights.copies);

@@ -87,6 +87,19 @@ std::vector<VerifyCase> build_cases() {
   cases.push_back(make_case(127, 136, 10944, 64, true, 1.0f, 0.0f, true));
   cases.push_back(make_case(255, 512, 512, 512, false, 2.0f, 0.0f, true, true));
   cases.push_back(make_case(1000, 256, 512, 256, true, 1.0f, 1.0f, true));
+
+  // Packed weights (w4a16PackWeights + w4a16GemmForwardPacked): the packed
+  // decode kernels and the Hopper `_rp` configurations on sm_90, the
+  // canonical copy elsewhere and for g = 64.
+  const size_t first_packed = cases.size();
+  cases.push_back(make_case(1, 4096, 4096, 128, true, 1.0f, 0.0f, false, true));
+  cases.push_back(make_case(16, 1040, 1056, 1056, false, 1.0f, 0.0f, false, true));
+  cases.push_back(make_case(33, 528, 4096, 128, true, 0.5f, 1.0f, false, true));
+  cases.push_back(make_case(255, 1024, 2048, 256, true));
+  cases.push_back(make_case(7, 1024, 2048, 64, true));
+  cases.push_back(make_case(9, 1040, 2176, 128, true, 1.0f, 0.0f, true, true));
+  cases.push_back(make_case(130, 528, 1056, 1056, false, 2.0f, 1.0f, true));
+  for (size_t i = first_packed; i < cases.size(); ++i) cases[i].gemm.packed = true;
   return cases;
 }
 

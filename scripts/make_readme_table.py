@@ -15,7 +15,10 @@ import sys
 
 
 def short_dispatch(text):
-    """'sm80_rdq_m16n128k128s6 (BMx...) split_k=8 grid=256: why' -> 'sm80_rdq_m16n128k128s6 split_k=8'."""
+    """'sm80_rdq_m16n128k128s6 (BMx...) split_k=8 grid=256: why' -> 'sm80_rdq_m16n128k128s6 split_k=8'.
+    Packed weights ('packed (sm90 fragment order): <config> ...') keep the configuration's name."""
+    if text.startswith("packed (") and "): " in text:
+        text = text.split("): ", 1)[1]
     name = text.split(' ', 1)[0]
     split = re.search(r'split_k=(\d+)', text)
     return f"{name} split_k={split.group(1)}" if split else name

@@ -76,4 +76,32 @@ inline std::string describe_dispatch(int M, const QuantizedWeight& w) {
   return s.ok() ? std::string(buf) : s.to_string();
 }
 
+// Packed weights (docs/format.md, section 6): `buffer` is caller-owned device
+// memory of packed_size() bytes; *packed is filled on success.
+inline Status packed_size(const QuantizedWeight& w, size_t* bytes) {
+  return Status::capture(w4a16GetPackedWeightsSize(w.N, w.K, w.group_size, w.zeros != nullptr, bytes));
+}
+
+inline Status pack(const QuantizedWeight& w, void* buffer, size_t buffer_bytes, w4a16PackedWeights* packed,
+                   cudaStream_t stream = nullptr) {
+  return Status::capture(
+      w4a16PackWeights(w.packed, w.scales, w.zeros, w.N, w.K, w.group_size, buffer, buffer_bytes, packed, stream));
+}
+
+inline Status workspace_size(int M, const w4a16PackedWeights& w, size_t* bytes) {
+  return Status::capture(w4a16GetWorkspaceSizePacked(M, &w, bytes));
+}
+
+// y = alpha * x * W^T + beta * y on packed weights
+inline Status gemm(const void* x, const w4a16PackedWeights& w, void* y, int M, float alpha = 1.0f, float beta = 0.0f,
+                   void* workspace = nullptr, size_t workspace_bytes = 0, cudaStream_t stream = nullptr) {
+  return Status::capture(w4a16GemmForwardPacked(x, &w, y, M, alpha, beta, workspace, workspace_bytes, stream));
+}
+
+inline std::string describe_dispatch(int M, const w4a16PackedWeights& w) {
+  char buf[512];
+  Status s = Status::capture(w4a16DescribeDispatchPacked(M, &w, buf, sizeof buf));
+  return s.ok() ? std::string(buf) : s.to_string();
+}
+
 }  // namespace w4a16

@@ -36,6 +36,9 @@
 // 14336 x 4096 at M = 1 went from 18.8 us (n16, 8 warps along K, 3.4 waves)
 // to 16.0 us (n32, 4 along K, 0.85 waves); at M = 16 from 31.4 to 22.8 us.
 // The n16 tile stays for N below about 8192, where n32 tiles are too few.
+// The decr rows are the same decode kernels reading packed weights
+// (w4a16PackWeights on sm_90: the sm90 fragment order, params [K/g, N]); one
+// per dec row, so that plan_packed can take the twin of any decode choice.
 // Measured slower and not built: more register stages (4-8, at 12 warps per
 // SM: 20-45% slower), activations in a separate one-block-ahead ring (5-10%
 // slower), one-warp-pair CTAs (WARPS_K = 2) at N <= 14336, 16 warps along K.

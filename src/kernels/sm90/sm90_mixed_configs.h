@@ -34,8 +34,13 @@
 // 128x256 ones measured 2026-11-26 on M = 24..512) and ping-pong where each
 // measured fastest; the
 // 2-CTA cluster and the `_rp` copies never lost by more than a few percent
-// where they were not the fastest and won nowhere by more than 3%, so they
-// are autotune candidates and W4A16_FORCE_CONFIG targets only.
+// where they were not the fastest and won nowhere by more than 3% with
+// canonical weights (the per-call reorder eats their gain), so there they
+// are autotune candidates and W4A16_FORCE_CONFIG targets only.  With packed
+// weights (w4a16PackWeights) the `_rp` rows are what runs: plan_packed takes
+// the `_rp` twin of each dispatched configuration (hence the two stream-K
+// `_rp` rows), 10-30% faster at M = 32..1024 than the canonical path
+// (bench/results/2026-11-26-h100-packed-final-78ff754/).
 #pragma once
 
 #define W4A16_SM90_MIXED_CONFIGS(X)                                                 \

@@ -91,9 +91,11 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
                      : std::string(kSm80MmaConfigs[static_cast<int>(plan.config)].name);
   };
   EXPECT_EQ(packed_name(Problem{32, 4096, 4096, 128, true}), "decr_m16n32k128s2w4");
-  EXPECT_EQ(packed_name(Problem{24, 4096, 14336, 128, true}), "sm90_coop_n128m64k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{24, 4096, 14336, 128, true}), "sm90_coop_n128m32k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{32, 14336, 4096, 128, true}), "sm90_coop_n128m32k64_rp");
   EXPECT_EQ(packed_name(Problem{16, 4096, 14336, 128, true}), "decr_m16n32k128s2w8");
-  EXPECT_EQ(packed_name(Problem{48, 4096, 4096, 128, true}), "sm90_coop_n128m64k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{48, 4096, 4096, 128, true}), "sm90_pp_n64m32k64_rp");
+  EXPECT_EQ(packed_name(Problem{64, 4096, 14336, 128, true}), "sm90_coop_n128m64k64_sk_rp");
   EXPECT_EQ(packed_name(Problem{128, 4096, 4096, 128, true}), "sm90_pp_n64m128k64_rp");
   EXPECT_EQ(packed_name(Problem{256, 4096, 14336, 128, true}), "sm90_coop_n128m128k64_sk_rp");
   EXPECT_EQ(packed_name(Problem{512, 2048, 14336, 128, true}), "sm90_coop_n128m256k64_sk_rp");
@@ -125,14 +127,20 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
             canonical.sm90
                 ? std::string(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(canonical.sm90_config)].name) + "_rp"
                 : std::string();
-        if (twin == "sm90_coop_n128m256k64_sk_rp" && M <= 384) {
+        if (M <= 32) {
+          // 32-token tiles, which only packed weights use.
+          EXPECT_TRUE(std::string(c.name) == "sm90_coop_n128m32k64_rp" ||
+                      std::string(c.name) == "sm90_coop_n128m32k64_sk_rp")
+              << c.name;
+        } else if (twin == "sm90_coop_n128m256k64_sk_rp" && M <= 384) {
           EXPECT_EQ(std::string(c.name), "sm90_coop_n128m128k64_sk_rp");  // measured faster with packed weights
         } else if (canonical.sm90) {
           EXPECT_EQ(std::string(c.name), twin);
         } else {
-          // Canonical weights took a decode or sm_80 tile here: M <= 64 with few tiles.
+          // Canonical weights took an sm_80 tile here (32 < M <= 64 with few tiles
+          // and K < 8192, or a tiny problem): the Hopper rules' choice for packed.
           EXPECT_LE(M, 64);
-          EXPECT_EQ(std::string(c.name), "sm90_coop_n128m64k64_sk_rp");
+          EXPECT_EQ(std::string(c.name), K < 8192 ? "sm90_pp_n64m32k64_rp" : "sm90_coop_n128m64k64_sk_rp");
         }
         // Only CUTLASS's own stream-K workspace: the pack holds the rest.
         EXPECT_EQ(packed.workspace_bytes, packed.cutlass_ws_bytes);
@@ -145,7 +153,8 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
   }
   for (const char* name : {"sm90_coop_n128m64k64_rp", "sm90_coop_n128m64k64_sk_rp", "sm90_coop_n128m128k64_rp",
                            "sm90_coop_n128m128k64_sk_rp", "sm90_coop_n128m256k64_rp", "sm90_coop_n128m256k64_sk_rp",
-                           "sm90_pp_n64m128k64_rp"})
+                           "sm90_pp_n64m128k64_rp", "sm90_coop_n128m32k64_rp", "sm90_coop_n128m32k64_sk_rp",
+                           "sm90_pp_n64m32k64_rp"})
     EXPECT_EQ(reached.count(name), 1u) << name << " never picked";
 }
 

@@ -389,12 +389,16 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 //  * 16 < M <= 32 with few column tiles goes to the decode kernels only for
 //    K < 8192 (4096^2 M = 32: decr 11.3 us vs 18.3 for stream-K 128x64); at
 //    K = 14336 stream-K 128x64 wins (M = 24 / 32: 29.4 / 30.0 vs 31.8 / 32.3).
-//  * M <= 64 with few 128x64 tiles and K < 8192, where canonical weights take
-//    an sm_80 tile: stream-K 128x64 (4096^2 M = 48: 18.0 us vs 19.4 for
-//    ping-pong 64x128 and 18.5 for the packed decode tile).
 //  * 128 < M <= 384 with few tiles and K >= 8192: stream-K 128x128, not
 //    128x256 (4096x14336 M = 192 / 256 / 384: 52.8 / 53.6 / 84.2 us vs 58.6 /
 //    60.0 / 93.8; at M = 512 128x256 wins, 87.5 vs 92.9).
+//  * 32-token tiles (sweep3-32-token-tiles.log), which only packed weights
+//    use: 16 < M <= 32 outside the decode rule the 128x32 tile, persistent
+//    where its tiles fill 3/4 of the SMs (14336x4096 M = 32: 22.1 us vs 22.9
+//    for 128x64), else under stream-K (4096x14336 M = 32: 27.6 vs 30.0);
+//    32 < M <= 64 with few tiles and K < 8192 ping-pong 64x32 over two token
+//    tiles (4096^2 M = 64: 16.2 us vs 18.5 for stream-K 128x64).  Their time
+//    is flat in M within a token tile, so they stop where it is full.
 GemmPlan plan_packed(const Problem& p, const Device& d) {
   GemmPlan plan{};
   plan.packed = true;
@@ -409,9 +413,14 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   std::string why;
   const char* name = choose_sm90(p, d, &why);
   std::string twin;
-  if (name == nullptr) {
-    twin = "sm90_coop_n128m64k64_sk_rp";
-    why = "M <= 64, few 128x64 tiles, K < 8192: stream-K 128x64";
+  const long long t32 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 32);
+  if (p.M <= 32) {
+    const bool fill = t32 * 4 >= static_cast<long long>(d.sm_count) * 3;
+    twin = fill ? "sm90_coop_n128m32k64_rp" : "sm90_coop_n128m32k64_sk_rp";
+    why = fill ? "16 < M <= 32, 128x32 tiles fill >= 3/4 of the SMs" : "16 < M <= 32, few 128x32 tiles: stream-K";
+  } else if (name == nullptr) {
+    twin = "sm90_pp_n64m32k64_rp";
+    why = "32 < M <= 64, few tiles, K < 8192: ping-pong 64x32 over two token tiles";
   } else if (std::string(name) == "sm90_coop_n128m256k64_sk" && p.M <= 384) {
     twin = "sm90_coop_n128m128k64_sk_rp";
     why = "128 < M <= 384, few tiles and K >= 8192: stream-K 128x128";

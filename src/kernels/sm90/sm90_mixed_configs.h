@@ -58,7 +58,10 @@
   X(sm90_coop_n128m256k64_sk, coop, 128, 256, 64, 1, streamk, canonical)           \
   X(sm90_coop_n128m64k64_sk, coop, 128, 64, 64, 1, streamk, canonical)            \
   X(sm90_coop_n128m64k64_sk_rp, coop, 128, 64, 64, 1, streamk, reordered)          \
-  X(sm90_coop_n128m256k64_sk_rp, coop, 128, 256, 64, 1, streamk, reordered)
+  X(sm90_coop_n128m256k64_sk_rp, coop, 128, 256, 64, 1, streamk, reordered)        \
+  X(sm90_pp_n64m32k64_rp, pp, 64, 32, 64, 1, persistent, reordered)                 \
+  X(sm90_coop_n128m32k64_rp, coop, 128, 32, 64, 1, persistent, reordered)           \
+  X(sm90_coop_n128m32k64_sk_rp, coop, 128, 32, 64, 1, streamk, reordered)
 
 namespace w4a16::kernels {
 

@@ -26,7 +26,7 @@ else
   echo "rc=$?" >> $R/quick.log
   timeout 120 $B/tools/cli/w4a16 bench --quick --packed --json $R/quick-packed.json --csv $R/quick-packed.csv > $R/quick-packed.log 2>&1
   echo "rc=$?" >> $R/quick-packed.log
-  shapes=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336,32x14336x4096,32x4096x14336,64x14336x4096,64x4096x14336,64x4096x4096,128x14336x4096,128x4096x14336,256x14336x4096,256x4096x14336,48x4096x4096,512x4096x14336
+  shapes=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336,24x14336x4096,24x4096x14336,32x14336x4096,32x4096x14336,32x4096x4096,64x14336x4096,64x4096x14336,64x4096x4096,128x14336x4096,128x4096x14336,256x14336x4096,256x4096x14336,48x4096x4096,512x4096x14336
   for mode in canonical packed; do
     flag=""; [ $mode = packed ] && flag=--packed
     timeout 150 $B/tools/cli/w4a16 bench --quick $flag --shapes "$shapes" --json $R/targets-$mode.json > $R/targets-$mode.log 2>&1

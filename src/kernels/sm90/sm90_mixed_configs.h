@@ -39,8 +39,10 @@
 // are autotune candidates and W4A16_FORCE_CONFIG targets only.  With packed
 // weights (w4a16PackWeights) the `_rp` rows are what runs: plan_packed takes
 // the `_rp` twin of each dispatched configuration (hence the two stream-K
-// `_rp` rows), 10-30% faster at M = 32..1024 than the canonical path
-// (bench/results/2026-11-26-h100-packed-final-78ff754/).
+// `_rp` rows), 10-30% faster at M = 24..512 than the canonical path
+// (bench/results/2026-11-26-h100-packed-final-511cd65/).  The 32-token
+// rows serve packed M = 17..64 where the 64-token tiles waste half their
+// MMAs (bench/results/2026-11-26-h100-packed-sweep/sweep3-32-token-tiles.log).
 #pragma once
 
 #define W4A16_SM90_MIXED_CONFIGS(X)                                                 \

@@ -424,8 +424,9 @@ TEST_F(GemmGpu, ExactEveryBatchSize) {
 
 struct DeviceProblem {
   GemmCase c;
-  DeviceBuffer x, packed, scales, zeros, y, y0, workspace;
+  DeviceBuffer x, packed, scales, zeros, y, y0, workspace, pack;
   size_t workspace_bytes = 0;
+  w4a16PackedWeights pw{};  // c.packed: the weights packed by w4a16PackWeights
 
   DeviceProblem(const GemmCase& gc, uint64_t seed, const DeviceProblem* shared_weights = nullptr) : c(gc) {
     Rng rng(seed);
@@ -449,8 +450,19 @@ struct DeviceProblem {
     y0 = DeviceBuffer(y.size());
     const std::vector<uint16_t> hy0 = random_bf16_normal(rng, size_t(c.M) * c.N);
     y0.upload(hy0.data(), hy0.size() * 2);
-    if (w4a16GetWorkspaceSize(c.M, c.N, c.K, c.group_size, c.zeros, &workspace_bytes) != W4A16_STATUS_SUCCESS)
+    if (c.packed && shared_weights == nullptr) {
+      size_t bytes = 0;
+      if (w4a16GetPackedWeightsSize(c.N, c.K, c.group_size, c.zeros, &bytes) != W4A16_STATUS_SUCCESS ||
+          (pack = DeviceBuffer(bytes),
+           w4a16PackWeights(packed.get(), scales.get(), zeros.get(), c.N, c.K, c.group_size, pack.get(), bytes, &pw,
+                            nullptr) != W4A16_STATUS_SUCCESS) ||
+          w4a16GetWorkspaceSizePacked(c.M, &pw, &workspace_bytes) != W4A16_STATUS_SUCCESS)
+        throw std::runtime_error(w4a16GetLastErrorMessage());
+      cuda_check(cudaDeviceSynchronize(), "pack");
+    } else if (w4a16GetWorkspaceSize(c.M, c.N, c.K, c.group_size, c.zeros, &workspace_bytes) !=
+               W4A16_STATUS_SUCCESS) {
       throw std::runtime_error(w4a16GetLastErrorMessage());
+    }
     workspace = DeviceBuffer(workspace_bytes);
   }
 
@@ -462,6 +474,9 @@ struct DeviceProblem {
     } else {
       cuda_check(cudaMemcpyAsync(y.get(), y0.get(), y.size(), cudaMemcpyDeviceToDevice, stream), "cudaMemcpyAsync");
     }
+    if (c.packed && shared == nullptr)
+      return w4a16GemmForwardPacked(x.get(), &pw, y.get(), c.M, c.alpha, c.beta, workspace.get(), workspace_bytes,
+                                    stream);
     return w4a16GemmForwardEx(x.get(), wsrc.packed.get(), wsrc.scales.get(), wsrc.zeros.get(), y.get(), c.M, c.N, c.K,
                               c.group_size, c.alpha, c.beta, workspace.get(), workspace_bytes, stream);
   }
@@ -547,6 +562,30 @@ TEST_F(GemmGpu, GraphCaptureMatchesDirectRun) {
   CaseSeeds seeds;
   for (const GemmCase& c : {make_case(4, 4096, 4096, 128, true), make_case(256, 4096, 4096, 64, false, 1.0f, 1.0f)})
     expect_graph_matches_direct(c, seeds.next());
+}
+
+// Packed weights: ten runs bitwise identical, and a CUDA graph of the forward
+// equal to the direct run, over the packed decode kernels (with split-K at
+// M = 1 on N = 1040), the 32-token tiles and the 64- to 256-token `_rp` tiles.
+TEST_F(GemmGpu, PackedDeterministicAndGraphCapturable) {
+  CaseSeeds seeds;
+  std::vector<GemmCase> cases;
+  for (int M : {1, 16, 24, 48, 128, 300}) {
+    cases.push_back(packed_case(M, 4096, 4096, 128, true));
+    cases.push_back(packed_case(M, 4096, 14336, 128, M % 2 == 0, 1.0f, M == 24 ? 1.0f : 0.0f));
+  }
+  cases.push_back(packed_case(1, 1040, 4096, 128, true));
+  cases.push_back(packed_case(32, 14336, 4096, 128, true));
+  CudaStream stream;
+  for (const GemmCase& c : cases) {
+    const uint64_t seed = seeds.next();
+    SCOPED_TRACE(shape_of(c) + " packed seed=" + std::to_string(seed));
+    std::printf("packed determinism %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
+    DeviceProblem p(c, seed);
+    const std::vector<uint16_t> first = p.run(stream.get());
+    for (int run = 1; run < 10; ++run) EXPECT_EQ(count_differences(p.run(stream.get()), first), 0) << "run " << run;
+    expect_graph_matches_direct(c, seed);
+  }
 }
 
 // The CUTLASS Hopper kernels in a graph: their host-side set-up (TMA

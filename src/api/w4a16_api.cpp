@@ -425,10 +425,11 @@ w4a16Status_t check_packed_device(const char* fn, const w4a16PackedWeights* pw, 
                 fn, pw->device, dev.device);
   }
   const PackGeometry g = pack_geometry(pw->N, pw->K, pw->group_size);
-  std::string why;
-  const dispatch::PackedLayout expected = layout_for(pw->N, pw->K, pw->group_size, dev, &why);
+  const dispatch::PackedLayout expected = layout_for(pw->N, pw->K, pw->group_size, dev, nullptr);
   if (pw->layout != static_cast<int>(expected) || pw->weights_offset != g.weights_offset ||
       pw->scales_offset != g.scales_offset || pw->zeros_offset != g.zeros_offset || pw->size != g.size) {
+    std::string why;
+    layout_for(pw->N, pw->K, pw->group_size, dev, &why);
     return fail(W4A16_STATUS_INVALID_ARGUMENT,
                 "%s: packed describes layout %d, size %zu; w4a16PackWeights makes layout %d, size %zu for N = %d, "
                 "K = %d, g = %d on this device (%s)",
@@ -628,8 +629,7 @@ w4a16Status_t w4a16PackWeights(const void* int4_packed, const void* scales, cons
     W4A16_RETURN_IF_ERROR(check_no_overlap(fn, buffer, g.size, "buffer", scales, p_bytes, "scales"));
     W4A16_RETURN_IF_ERROR(check_no_overlap(fn, buffer, g.size, "buffer", zeros, p_bytes, "zeros"));
 
-    std::string why;
-    const w4a16::dispatch::PackedLayout layout = layout_for(N, K, group_size, dev, &why);
+    const w4a16::dispatch::PackedLayout layout = layout_for(N, K, group_size, dev, nullptr);
     char* data = static_cast<char*>(buffer);
     cudaError_t err = cudaSuccess;
     if (layout == w4a16::dispatch::PackedLayout::sm90_fragment) {

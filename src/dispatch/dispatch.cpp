@@ -351,20 +351,26 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
 }
 
 PackedLayout packed_layout_for(const Problem& p, const Device& d, bool sm90_built, std::string* why) {
+  // The reason is written only when asked for: the forward checks the layout
+  // on every call and needs no string.
+  const auto say = [why](std::string text) {
+    if (why != nullptr) *why = std::move(text);
+  };
   if (d.arch != 90 || !sm90_built) {
-    *why = d.arch != 90 ? "canonical: not an sm_90 device" : "canonical: this build has no sm_90a kernels";
+    say(d.arch != 90 ? "canonical: not an sm_90 device" : "canonical: this build has no sm_90a kernels");
     return PackedLayout::canonical;
   }
   if (p.N % 16 != 0) {
-    *why = "canonical: N % 16 != 0 (the fragment order tiles 16 rows)";
+    say("canonical: N % 16 != 0 (the fragment order tiles 16 rows)");
     return PackedLayout::canonical;
   }
   if (p.group_size != p.K && p.group_size % 128 != 0) {
-    *why = "canonical: g = " + std::to_string(p.group_size) +
-           " splits a 128-deep k block (the packed decode kernels need g % 128 == 0 or g == K)";
+    if (why != nullptr)
+      say("canonical: g = " + std::to_string(p.group_size) +
+          " splits a 128-deep k block (the packed decode kernels need g % 128 == 0 or g == K)");
     return PackedLayout::canonical;
   }
-  *why = "sm90 fragment order: packed decode kernels and the Hopper _rp configurations";
+  say("sm90 fragment order: packed decode kernels and the Hopper _rp configurations");
   return PackedLayout::sm90_fragment;
 }
 

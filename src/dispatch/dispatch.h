@@ -61,7 +61,7 @@ GemmPlan plan_gemm(const Problem& problem, const Device& device);
 // The layout w4a16PackWeights uses for `p` (M ignored) on `d`: the sm90
 // fragment order where the Hopper kernels are built and can read it (sm_90,
 // N % 16 == 0, each 128-deep k block inside one group: g % 128 == 0 or
-// g == K), else canonical.  *why says which condition decided.
+// g == K), else canonical.  *why (when not null) says which condition decided.
 PackedLayout packed_layout_for(const Problem& p, const Device& d, bool sm90_built, std::string* why);
 
 // The plan for weights packed in the sm90 fragment order: the `decr` twin of

@@ -70,7 +70,7 @@ struct Sm80DecTile {
   static constexpr int kThreads = 32 * kWarpsK * kWarpsN;
   static constexpr int kStages = STAGES_, kMinBlocks = MIN_BLOCKS_;
   // Packed weights (the `decr` rows): the weights in the sm90 fragment order
-  // and the group parameters transposed, [K/g, N] (docs/format.md, section 5).
+  // and the group parameters transposed, [K/g, N] (docs/format.md, section 6).
   static constexpr bool kReordered = REORDERED_;
   static constexpr int kMT = BM / 8;              // token blocks of 8 per warp
   static constexpr int kR = BN / (16 * kWarpsN);  // m16 column blocks per warp
@@ -119,6 +119,23 @@ __device__ __forceinline__ uint4 load_x(const GemmParams& p, const WarpPos& wp, 
   return ptx::ldg_cached_16(p.x + (v ? static_cast<size_t>(token) * p.K + k + 8 * w : 0), v);
 }
 
+// The lane's activation row pointers x[token][k] for its token blocks (token
+// 0 where token >= M, so the address stays valid) and the bit mask of the
+// tokens < M; shared by both load cursors.
+template <class T>
+__device__ __forceinline__ uint32_t init_token_rows(const GemmParams& p, const WarpPos& wp, int k,
+                                                    const uint16_t* (&x)[T::kMT]) {
+  uint32_t tok_ok = 0;
+#pragma unroll
+  for (int mt = 0; mt < T::kMT; ++mt) {
+    const int token = wp.m0 + mt * 8 + wp.g;
+    const bool ok = token < p.M;
+    tok_ok |= static_cast<uint32_t>(ok) << mt;
+    x[mt] = p.x + (ok ? static_cast<size_t>(token) * p.K : 0) + k;
+  }
+  return tok_ok;
+}
+
 // The lane's next k block to load, kept incrementally: the warp's k blocks
 // are kb_begin + wk + WARPS_K * i, so every pointer and index moves by a
 // constant per block, and the per-CTA parts (columns < N, token < M) are
@@ -150,14 +167,7 @@ struct LoadCursor {
         w[r][h] = p.wq + nc * (static_cast<size_t>(p.K) / 2) + k / 2;
         sz_idx[r][h] = static_cast<uint32_t>(nc * p.groups_per_row + gi);
       }
-    tok_ok = 0;
-#pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt) {
-      const int token = wp.m0 + mt * 8 + wp.g;
-      const bool ok = token < p.M;
-      tok_ok |= static_cast<uint32_t>(ok) << mt;
-      x[mt] = p.x + (ok ? static_cast<size_t>(token) * p.K : 0) + k;
-    }
+    tok_ok = init_token_rows<T>(p, wp, k, x);
   }
   __device__ __forceinline__ void advance() {
     k += T::kWarpsK * T::BK;
@@ -312,14 +322,7 @@ struct LoadCursorRp {
       for (int h = 0; h < 2; ++h)
         sz_idx[r][h] = static_cast<uint32_t>(gi) * p.N + static_cast<uint32_t>(nt * 16 + wp.g + 8 * h);
     }
-    tok_ok = 0;
-#pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt) {
-      const int token = wp.m0 + mt * 8 + wp.g;
-      const bool ok = token < p.M;
-      tok_ok |= static_cast<uint32_t>(ok) << mt;
-      x[mt] = p.x + (ok ? static_cast<size_t>(token) * p.K : 0) + k;
-    }
+    tok_ok = init_token_rows<T>(p, wp, k, x);
   }
   __device__ __forceinline__ void advance() {
     k += T::kWarpsK * T::BK;

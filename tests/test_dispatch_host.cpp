@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -76,31 +78,44 @@ TEST(Dispatch, EveryConfigIsReachable) {
   for (int id : reached) EXPECT_FALSE(w4a16::kernels::reads_packed(kSm80MmaConfigs[id].kind)) << kSm80MmaConfigs[id].name;
 }
 
-// Packed weights in the sm90 fragment order: the packed decode twin of the
-// canonical decode choice in the decode range, the `_rp` twin of the Hopper
-// choice elsewhere (ping-pong 64x128 where canonical weights would fall back
-// to an sm_80 tile), no per-call reorder or transpose in the workspace, and
-// every packed configuration reachable.
+// Packed weights in the sm90 fragment order (plan_packed's rules, dispatch.cpp):
+// the packed decode twin of the canonical decode choice at M <= 8 (M <= 16 on
+// small weights), K slices of 32-, 64- and 128/256-token tiles where the
+// tiles are few, the `_rp` twin of the Hopper choice elsewhere; no per-call
+// reorder or transpose in the workspace (only CUTLASS's and the K slices'
+// partials), and the configurations the rules pick all reachable.
 TEST(Dispatch, PackedWeightsPickTheTwins) {
   using w4a16::dispatch::plan_packed;
+  const auto ceil_div = [](int a, int b) { return (a + b - 1) / b; };
   std::set<std::string> reached;
-  // The fitted exceptions (dispatch.cpp, plan_packed), at the measured points.
+  // The fitted rules at the measured points (bench/results/2026-11-26-h100-kslices/).
   const auto packed_name = [](const Problem& p) {
     const GemmPlan plan = plan_packed(p, kH100);
-    return plan.sm90 ? std::string(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].name)
-                     : std::string(kSm80MmaConfigs[static_cast<int>(plan.config)].name);
+    std::string name = plan.sm90 ? w4a16::kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].name
+                                 : kSm80MmaConfigs[static_cast<int>(plan.config)].name;
+    if (plan.sm90 && plan.sm90_splits > 1) name += ":" + std::to_string(plan.sm90_splits);
+    return name;
   };
-  EXPECT_EQ(packed_name(Problem{32, 4096, 4096, 128, true}), "decr_m16n32k128s2w4");
-  EXPECT_EQ(packed_name(Problem{24, 4096, 14336, 128, true}), "sm90_coop_n128m32k64_sk_rp");
-  EXPECT_EQ(packed_name(Problem{32, 14336, 4096, 128, true}), "sm90_coop_n128m32k64_rp");
-  EXPECT_EQ(packed_name(Problem{16, 4096, 14336, 128, true}), "decr_m16n32k128s2w8");
-  EXPECT_EQ(packed_name(Problem{48, 4096, 4096, 128, true}), "sm90_pp_n64m32k64_rp");
-  EXPECT_EQ(packed_name(Problem{64, 4096, 14336, 128, true}), "sm90_coop_n128m64k64_sk_rp");
-  EXPECT_EQ(packed_name(Problem{128, 4096, 4096, 128, true}), "sm90_pp_n64m128k64_rp");
-  EXPECT_EQ(packed_name(Problem{256, 4096, 14336, 128, true}), "sm90_coop_n128m128k64_sk_rp");
-  EXPECT_EQ(packed_name(Problem{512, 2048, 14336, 128, true}), "sm90_coop_n128m256k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{8, 14336, 4096, 128, true}), "decr_m8n32k128s2w4");
+  EXPECT_EQ(packed_name(Problem{16, 4096, 4096, 128, true}), "decr_m16n32k128s2w8");
+  EXPECT_EQ(packed_name(Problem{16, 14336, 4096, 128, true}), "sm90_coop_n256m32k64_ks_rp:2");
+  EXPECT_EQ(packed_name(Problem{16, 4096, 14336, 128, true}), "sm90_coop_n256m32k64_ks_rp:8");
+  EXPECT_EQ(packed_name(Problem{16, 8192, 28672, 128, true}), "sm90_coop_n256m32k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{32, 28672, 8192, 128, true}), "sm90_coop_n256m32k64_ks_rp");
+  EXPECT_EQ(packed_name(Problem{32, 4096, 4096, 128, true}), "sm90_coop_n128m32k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{64, 4096, 4096, 128, true}), "sm90_coop_n128m64k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{48, 4096, 14336, 128, true}), "sm90_coop_n128m64k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{64, 14336, 4096, 128, true}), "sm90_coop_n128m64k64_rp");
+  EXPECT_EQ(packed_name(Problem{64, 8192, 28672, 128, true}), "sm90_coop_n256m64k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{128, 4096, 4096, 128, true}), "sm90_coop_n128m128k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{128, 4096, 14336, 128, true}), "sm90_coop_n128m128k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{128, 14336, 4096, 128, true}), "sm90_coop_n128m128k64_rp");
+  EXPECT_EQ(packed_name(Problem{256, 4096, 14336, 128, true}), "sm90_coop_n128m256k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{256, 4096, 4096, 128, true}), "sm90_pp_n64m128k64_rp");
   EXPECT_EQ(packed_name(Problem{256, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
+  // Per-channel weights cannot be cut into slices: the old choices.
+  EXPECT_EQ(packed_name(Problem{64, 4096, 4096, 4096, true}), "sm90_coop_n128m64k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{24, 4096, 4096, 4096, true}), "sm90_coop_n128m32k64_sk_rp");
   for (int N : {2048, 4096, 8192, 14336, 28672})
     for (int K : {4096, 14336})
       for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
@@ -108,11 +123,13 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
         SCOPED_TRACE("M=" + std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K));
         const GemmPlan canonical = plan_gemm(p, kH100);
         const GemmPlan packed = plan_packed(p, kH100);
+        const bool large = static_cast<long long>(N) * K >= (1LL << 25);
         EXPECT_TRUE(packed.packed);
         EXPECT_NE(packed.reason.find("packed weights"), std::string::npos) << packed.reason;
         if (!packed.sm90) {
           const std::string name = kSm80MmaConfigs[static_cast<int>(packed.config)].name;
           reached.insert(name);
+          EXPECT_TRUE(M <= 8 || (M <= 16 && !large));
           ASSERT_EQ(name.rfind("decr_", 0), 0u) << name;
           ASSERT_FALSE(canonical.sm90);
           EXPECT_EQ(name.substr(5), std::string(name_of(canonical.config)).substr(4));
@@ -121,40 +138,54 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
           continue;
         }
         const auto& c = w4a16::kernels::kSm90MixedConfigs[static_cast<int>(packed.sm90_config)];
-        reached.insert(c.name);
-        EXPECT_EQ(c.weights, w4a16::kernels::Sm90Weights::reordered) << c.name;
-        const std::string twin =
-            canonical.sm90
-                ? std::string(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(canonical.sm90_config)].name) + "_rp"
-                : std::string();
-        if (M <= 32) {
-          // 32-token tiles, which only packed weights use.
-          EXPECT_TRUE(std::string(c.name) == "sm90_coop_n128m32k64_rp" ||
-                      std::string(c.name) == "sm90_coop_n128m32k64_sk_rp")
-              << c.name;
-        } else if (twin == "sm90_coop_n128m256k64_sk_rp" && M <= 384) {
-          EXPECT_EQ(std::string(c.name), "sm90_coop_n128m128k64_sk_rp");  // measured faster with packed weights
-        } else if (canonical.sm90) {
-          EXPECT_EQ(std::string(c.name), twin);
-        } else {
-          // Canonical weights took an sm_80 tile here (32 < M <= 64 with few tiles
-          // and K < 8192, or a tiny problem): the Hopper rules' choice for packed.
-          EXPECT_LE(M, 64);
-          EXPECT_EQ(std::string(c.name), K < 8192 ? "sm90_pp_n64m32k64_rp" : "sm90_coop_n128m64k64_sk_rp");
+        const std::string name = c.name;
+        reached.insert(name);
+        EXPECT_EQ(c.weights, w4a16::kernels::Sm90Weights::reordered) << name;
+        EXPECT_GT(M, 8);
+        if (c.scheduler == w4a16::kernels::Sm90Scheduler::kslices) {
+          EXPECT_LE(M, 512);
+          EXPECT_EQ(0, K % (packed.sm90_splits * 128)) << packed.sm90_splits;
+          EXPECT_LE(static_cast<long long>(ceil_div(N, c.tile_n)) * ceil_div(M, c.tile_m) * packed.sm90_splits,
+                    std::max(132LL, static_cast<long long>(ceil_div(N, c.tile_n)) * ceil_div(M, c.tile_m)));
+          EXPECT_GE(packed.workspace_bytes, static_cast<size_t>(packed.sm90_splits) * M * N * 4);
         }
-        // Only CUTLASS's own stream-K workspace: the pack holds the rest.
+        if (M <= 32) {
+          EXPECT_EQ(name, large ? "sm90_coop_n256m32k64_ks_rp" : "sm90_coop_n128m32k64_ks_rp");
+        } else if (M <= 64) {
+          EXPECT_TRUE(name == "sm90_coop_n256m64k64_ks_rp" || name == "sm90_coop_n128m64k64_rp" ||
+                      name == "sm90_coop_n128m64k64_ks_rp")
+              << name;
+        } else if (c.scheduler != w4a16::kernels::Sm90Scheduler::kslices) {
+          const std::string twin =
+              canonical.sm90
+                  ? std::string(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(canonical.sm90_config)].name) + "_rp"
+                  : std::string("sm90_pp_n64m32k64_rp");
+          if (twin == "sm90_coop_n128m256k64_sk_rp" && M <= 384) {
+            EXPECT_EQ(name, "sm90_coop_n128m128k64_sk_rp");
+          } else {
+            EXPECT_EQ(name, twin);
+          }
+          if (M <= 512) {
+            EXPECT_NE(c.scheduler, w4a16::kernels::Sm90Scheduler::streamk) << name;  // sliced instead
+          }
+        }
+        // No per-call reorder or transpose: only CUTLASS's workspace and the slices' partials.
         EXPECT_EQ(packed.workspace_bytes, packed.cutlass_ws_bytes);
         EXPECT_EQ(packed.cutlass_ws_offset, 0u);
       }
+  // The 16-token decode tiles with 2 or 4 warps along K served M = 9..16 on
+  // many column tiles, where 256x32 K slices now win (14336x4096 M = 16: 19.3
+  // vs 21.7 us): forced / autotune only, like the canonical-only Hopper rows.
   for (const auto& c : kSm80MmaConfigs) {
-    if (w4a16::kernels::reads_packed(c.kind)) {
+    const std::string name = c.name;
+    if (w4a16::kernels::reads_packed(c.kind) && name != "decr_m16n32k128s2w2" && name != "decr_m16n32k128s2w4") {
       EXPECT_EQ(reached.count(c.name), 1u) << c.name << " never picked";
     }
   }
-  for (const char* name : {"sm90_coop_n128m64k64_rp", "sm90_coop_n128m64k64_sk_rp", "sm90_coop_n128m128k64_rp",
-                           "sm90_coop_n128m128k64_sk_rp", "sm90_coop_n128m256k64_rp", "sm90_coop_n128m256k64_sk_rp",
-                           "sm90_pp_n64m128k64_rp", "sm90_coop_n128m32k64_rp", "sm90_coop_n128m32k64_sk_rp",
-                           "sm90_pp_n64m32k64_rp"})
+  for (const char* name : {"sm90_coop_n128m64k64_rp", "sm90_coop_n128m128k64_rp", "sm90_coop_n128m256k64_rp",
+                           "sm90_pp_n64m128k64_rp", "sm90_coop_n128m32k64_ks_rp", "sm90_coop_n128m64k64_ks_rp",
+                           "sm90_coop_n128m128k64_ks_rp", "sm90_coop_n128m256k64_ks_rp", "sm90_coop_n256m32k64_ks_rp",
+                           "sm90_coop_n256m64k64_ks_rp"})
     EXPECT_EQ(reached.count(name), 1u) << name << " never picked";
 }
 
@@ -204,6 +235,42 @@ TEST(Dispatch, ForcedConfigMustMatchTheWeightLayout) {
     EXPECT_FALSE(plan.packed);
     EXPECT_GE(plan.workspace_bytes, size_t{4096} * 4096 / 2);
   }
+}
+
+// K slices (the kslices configurations): whole groups per slice, one wave of
+// tiles x slices, at least 4 k tiles per slice; forced counts that cut a
+// group are refused with the reason.  The slices' fp32 partials are the
+// workspace.
+TEST(Dispatch, KSliceCounts) {
+  using w4a16::dispatch::kslices_for;
+  const auto cfg = [](const char* name) -> const w4a16::kernels::Sm90MixedConfig& {
+    for (const auto& c : w4a16::kernels::kSm90MixedConfigs)
+      if (std::string(c.name) == name) return c;
+    throw std::runtime_error(std::string("no configuration ") + name);
+  };
+  const auto& n128m32 = cfg("sm90_coop_n128m32k64_ks_rp");
+  const auto& n256m32 = cfg("sm90_coop_n256m32k64_ks_rp");
+  EXPECT_EQ(kslices_for(Problem{16, 4096, 14336, 128, true}, kH100, n128m32), 4);  // 32 tiles x 4 = 128 <= 132
+  EXPECT_EQ(kslices_for(Problem{16, 4096, 14336, 128, true}, kH100, n256m32), 8);  // 16 tiles x 8
+  EXPECT_EQ(kslices_for(Problem{16, 14336, 4096, 128, true}, kH100, n128m32), 1);  // 112 tiles: one wave already
+  EXPECT_EQ(kslices_for(Problem{16, 4096, 4160, 4160, true}, kH100, n128m32), 1);  // per-channel: one group
+  EXPECT_EQ(kslices_for(Problem{1, 144, 4096, 128, true}, kH100, n128m32), 16);    // capped at 16, 256 deep each
+  EXPECT_EQ(kslices_for(Problem{33, 1040, 2112, 64, true}, kH100, n128m32), 3);    // 33 groups: 3 slices of 11
+  EXPECT_EQ(kslices_for(Problem{8, 48, 512, 128, true}, kH100, n128m32), 2);       // >= 4 k tiles of 64 per slice
+  if (!w4a16::kernels::sm90_mixed_available()) return;
+  GemmPlan plan{};
+  std::string error;
+  const Problem p{16, 4096, 14336, 128, true};
+  ASSERT_TRUE(plan_forced(p, kH100, "sm90_coop_n128m32k64_ks_rp", &plan, &error)) << error;
+  EXPECT_EQ(plan.sm90_splits, 4);
+  EXPECT_GE(plan.cutlass_ws_bytes, size_t{4} * 16 * 4096 * 4);  // fp32 partials of 4 slices
+  ASSERT_TRUE(plan_forced(p, kH100, "sm90_coop_n128m32k64_ks_rp:7", &plan, &error)) << error;
+  EXPECT_EQ(plan.sm90_splits, 7);
+  EXPECT_FALSE(plan_forced(p, kH100, "sm90_coop_n128m32k64_ks_rp:3", &plan, &error));
+  EXPECT_NE(error.find("whole groups"), std::string::npos) << error;
+  EXPECT_FALSE(plan_forced(Problem{16, 4096, 4160, 4160, true}, kH100, "sm90_coop_n128m32k64_ks_rp:2", &plan, &error));
+  EXPECT_FALSE(plan_forced(p, kH100, "sm90_coop_n128m32k64_rp:2", &plan, &error));
+  EXPECT_NE(error.find("no split-K"), std::string::npos) << error;
 }
 
 TEST(Dispatch, MBuckets) {

@@ -270,6 +270,19 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
                         cublas());
       run_exact_cases({make_case(17, 128 + e, 2112, 64, true, 1.0f, 1.0f)});
     }
+    if (config.scheduler == w4a16::kernels::Sm90Scheduler::kslices) {
+      // Forced K slices: 3 slices of 11 groups (K = 2112, g = 64; K = 4224,
+      // g = 128), beta != 0 (added once, by the reduction); the cases above
+      // ran the dispatcher's slice count (up to 16 at M = 1, 1 per-channel).
+      const std::string split = std::string(config.name) + ":3";
+      SCOPED_TRACE("W4A16_FORCE_CONFIG=" + split);
+      std::printf("W4A16_FORCE_CONFIG=%s\n", split.c_str());
+      ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", split.c_str(), 1), 0);
+      run_checked_cases({make_case(33, 1024 + e, 2112, 64, true), make_case(tm + 1, 256 + e, 4224, 128, true, 0.5f, 1.0f),
+                         make_case(200, 4096, 4224, 128, false)},
+                        cublas());
+      run_exact_cases({make_case(17, 128 + e, 2112, 64, true, 1.0f, 1.0f)});
+    }
   }
 }
 

@@ -130,6 +130,17 @@ void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
 
 }  // namespace
 
+int kslices_for(const Problem& p, const Device& d, const kernels::Sm90MixedConfig& c) {
+  if (p.group_size >= p.K) return 1;
+  const long long tiles = static_cast<long long>(ceil_div(p.N, c.tile_n)) * ceil_div(p.M, c.tile_m);
+  int best = 1;
+  for (int s = 2; s <= kMaxKSlices; ++s) {
+    if (tiles * s > d.sm_count || p.K / s < kMinKSliceTiles * c.tile_k) break;
+    if (p.K % (s * p.group_size) == 0) best = s;
+  }
+  return best;
+}
+
 std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels::Sm90MixedConfig& c,
                                bool sm90_built) {
   char buf[200];
@@ -388,50 +399,100 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 
 }  // namespace
 
-// Fitted to the packed sweep on H100 (bench/results/2026-11-26-h100-packed-sweep/,
-// M = 16..512 on (N, K) = (4096, 4096), (14336, 4096), (4096, 14336)).  Where
-// it departs from the canonical rules, because the Hopper kernels no longer
-// pay a per-call transpose (2-4 us) and read whole fragments:
-//  * 16 < M <= 32 with few column tiles goes to the decode kernels only for
-//    K < 8192 (4096^2 M = 32: decr 11.3 us vs 18.3 for stream-K 128x64); at
-//    K = 14336 stream-K 128x64 wins (M = 24 / 32: 29.4 / 30.0 vs 31.8 / 32.3).
-//  * 128 < M <= 384 with few tiles and K >= 8192: stream-K 128x128, not
-//    128x256 (4096x14336 M = 192 / 256 / 384: 52.8 / 53.6 / 84.2 us vs 58.6 /
-//    60.0 / 93.8; at M = 512 128x256 wins, 87.5 vs 92.9).
-//  * 32-token tiles (sweep3-32-token-tiles.log), which only packed weights
-//    use: 16 < M <= 32 outside the decode rule the 128x32 tile, persistent
-//    where its tiles fill 3/4 of the SMs (14336x4096 M = 32: 22.1 us vs 22.9
-//    for 128x64), else under stream-K (4096x14336 M = 32: 27.6 vs 30.0);
-//    32 < M <= 64 with few tiles and K < 8192 ping-pong 64x32 over two token
-//    tiles (4096^2 M = 64: 16.2 us vs 18.5 for stream-K 128x64).  Their time
-//    is flat in M within a token tile, so they stop where it is full.
+// Fitted to the packed sweeps on H100 (bench/results/2026-11-26-h100-packed-sweep/,
+// M = 16..512 on (N, K) = (4096, 4096), (14336, 4096), (4096, 14336); then
+// bench/results/2026-11-26-h100-kslices/ for the K-slice configurations and
+// the 70B-class layers).  In order:
+//  * M <= 8, and M <= 16 on small weights (N * K < 2^25): the decode
+//    kernels (decr), as canonical weights would take their dec twin.
+//  * 8 < M <= 32: K slices over 32-token tiles, 256 rows on large weights
+//    (14336x4096 M = 16 / 32: 19.3 / 20.2 us, against 21.7 for decr and 21.9
+//    for 128x32; 4096x14336 M = 32: 19.7 vs 27.8 stream-K; 8192x28672 M = 16:
+//    52.6 vs 66.2 decr), 128 rows on small ones (4096^2 M = 32: 10.3 vs 11.4
+//    decr).  The 256-row tile moves the weights at about 2.4 TB/s per wave
+//    against 1.6 for 128 rows (the per-k-block cost of the mixed-input
+//    mainloop, docs/perf-notes.md), and K slices keep every SM busy without
+//    stream-K's serialized fixup (about 1.9 us per K range).
+//  * 32 < M <= 64: K slices of 256x64 tiles on the 70B-class weights
+//    (N * K >= 2^27), else the 128x64 tile, persistent where it fills 3/4 of
+//    the SMs (14336x4096 M = 64: 23.1 us) or in K slices (4096^2 M = 64: 11.5
+//    vs 16.3 for ping-pong 64x32; 4096x14336 24.8 vs 30.1 stream-K).
+//  * M > 64: the `_rp` twin of the canonical choice, except K slices where
+//    its tiles are few: 64 < M <= 128 with 128x128 tiles below 3/4 of the SMs
+//    (4096^2 M = 128: 13.9 vs 18.9 us ping-pong; 4096x14336 28.3 vs 37.9), and
+//    in place of every stream-K choice up to M = 512 (128x128 slices to
+//    M = 192, 128x256 above: 4096x14336 M = 256 / 384 46.3 / 79.6 vs 53.1 /
+//    83.2).  Where K cannot be cut into two or more slices of whole groups
+//    (per-channel, g == K) the old choice stays.
 GemmPlan plan_packed(const Problem& p, const Device& d) {
   GemmPlan plan{};
   plan.packed = true;
-  const bool few_column_tiles = ceil_div(p.N, 128) * 4 < d.sm_count * 3;
-  if (p.M <= 16 || (p.M <= 32 && few_column_tiles && p.K < 8192)) {
+  const long long weights = static_cast<long long>(p.N) * p.K;
+  const bool large = weights >= (1LL << 25);
+  const bool huge = weights >= (1LL << 27);
+  if (p.M <= 8 || (p.M <= 16 && !large)) {
     plan.config = sm80_twin(choose_decode(p, d, &plan.reason), "dec_", "decr_");
     plan.reason = "packed weights; " + plan.reason;
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);
     return plan;
   }
+  // A K-slice configuration with the slices kslices_for gives it, or an
+  // empty name when fewer than 2 fit (and `always` is false).
+  const auto sliced = [&](const char* name, bool always, std::string* why, const char* rule) -> std::string {
+    const kernels::Sm90MixedConfigId id = sm90_id(name);
+    const int s = kslices_for(p, d, kernels::kSm90MixedConfigs[static_cast<int>(id)]);
+    if (s < 2 && !always) return "";
+    plan.sm90_splits = s;
+    *why = std::string(rule) + " (" + std::to_string(s) + " K slices)";
+    return name;
+  };
   std::string why;
-  const char* name = choose_sm90(p, d, &why);
   std::string twin;
-  const long long t32 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 32);
   if (p.M <= 32) {
-    const bool fill = t32 * 4 >= static_cast<long long>(d.sm_count) * 3;
-    twin = fill ? "sm90_coop_n128m32k64_rp" : "sm90_coop_n128m32k64_sk_rp";
-    why = fill ? "16 < M <= 32, 128x32 tiles fill >= 3/4 of the SMs" : "16 < M <= 32, few 128x32 tiles: stream-K";
-  } else if (name == nullptr) {
-    twin = "sm90_pp_n64m32k64_rp";
-    why = "32 < M <= 64, few tiles, K < 8192: ping-pong 64x32 over two token tiles";
-  } else if (std::string(name) == "sm90_coop_n128m256k64_sk" && p.M <= 384) {
-    twin = "sm90_coop_n128m128k64_sk_rp";
-    why = "128 < M <= 384, few tiles and K >= 8192: stream-K 128x128";
+    twin = large ? sliced("sm90_coop_n256m32k64_ks_rp", true, &why, "8 < M <= 32, N * K >= 2^25: 256x32 tiles")
+                 : sliced("sm90_coop_n128m32k64_ks_rp", false, &why, "16 < M <= 32, N * K < 2^25: 128x32 tiles");
+    if (twin.empty()) {
+      twin = "sm90_coop_n128m32k64_sk_rp";
+      why = "16 < M <= 32, K not cut into slices of whole groups: stream-K 128x32";
+    }
+  } else if (p.M <= 64) {
+    const long long t64 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 64);
+    if (huge) {
+      twin = sliced("sm90_coop_n256m64k64_ks_rp", true, &why, "32 < M <= 64, N * K >= 2^27: 256x64 tiles");
+    } else if (t64 * 4 >= static_cast<long long>(d.sm_count) * 3) {
+      twin = "sm90_coop_n128m64k64_rp";
+      why = "32 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs";
+    } else {
+      twin = sliced("sm90_coop_n128m64k64_ks_rp", false, &why, "32 < M <= 64, few 128x64 tiles");
+      if (twin.empty()) {
+        twin = "sm90_coop_n128m64k64_sk_rp";
+        why = "32 < M <= 64, few 128x64 tiles, K not cut into slices of whole groups: stream-K";
+      }
+    }
   } else {
-    twin = std::string(name) + "_rp";
+    const char* name = choose_sm90(p, d, &why);
+    const long long t128 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 128);
+    const bool streamk =
+        name != nullptr && kernels::kSm90MixedConfigs[static_cast<int>(sm90_id(name))].scheduler ==
+                               kernels::Sm90Scheduler::streamk;
+    if (p.M <= 128 && t128 * 4 < static_cast<long long>(d.sm_count) * 3)
+      twin = sliced("sm90_coop_n128m128k64_ks_rp", false, &why, "64 < M <= 128, few 128x128 tiles");
+    else if (streamk && p.M <= 512)
+      twin = p.M <= 192 ? sliced("sm90_coop_n128m128k64_ks_rp", false, &why, "M <= 192, few tiles: 128x128")
+                        : sliced("sm90_coop_n128m256k64_ks_rp", false, &why, "192 < M <= 512, few tiles: 128x256");
+    if (twin.empty()) {
+      plan.sm90_splits = 0;
+      if (name == nullptr) {
+        twin = "sm90_pp_n64m32k64_rp";
+        why = "tiny problem, canonical weights would take an sm_80 tile: ping-pong 64x32";
+      } else if (std::string(name) == "sm90_coop_n128m256k64_sk" && p.M <= 384) {
+        twin = "sm90_coop_n128m128k64_sk_rp";
+        why = "128 < M <= 384, few tiles and K >= 8192: stream-K 128x128";
+      } else {
+        twin = std::string(name) + "_rp";
+      }
+    }
   }
   plan.sm90 = true;
   plan.sm90_config = sm90_id(twin.c_str());
@@ -478,8 +539,16 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
   for (int i = 0; i < static_cast<int>(kernels::Sm90MixedConfigId::kCount); ++i) {
     const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[i];
     if (name != c.name) continue;
-    if (split > 1 && c.scheduler != kernels::Sm90Scheduler::streamk) {
-      *error = "W4A16_FORCE_CONFIG: " + name + " has no split-K (only the stream-K configurations take :SPLIT)";
+    if (split > 1 && c.scheduler == kernels::Sm90Scheduler::persistent) {
+      *error = "W4A16_FORCE_CONFIG: " + name +
+               " has no split-K (only the stream-K and K-slice configurations take :SPLIT)";
+      return false;
+    }
+    if (split > 1 && c.scheduler == kernels::Sm90Scheduler::kslices &&
+        (p.group_size >= p.K || p.K % (split * p.group_size) != 0)) {
+      *error = "W4A16_FORCE_CONFIG: " + name + ": " + std::to_string(split) +
+               " K slices do not cut K = " + std::to_string(p.K) + " into whole groups of " +
+               std::to_string(p.group_size);
       return false;
     }
     const std::string why = sm90_reject_reason(p, d, c, kernels::sm90_mixed_available());
@@ -494,7 +563,10 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
     plan->packed = packed;
     plan->sm90 = true;
     plan->sm90_config = static_cast<kernels::Sm90MixedConfigId>(i);
-    plan->sm90_splits = split > 1 ? std::min(split, ceil_div(p.K, c.tile_k)) : 0;
+    if (c.scheduler == kernels::Sm90Scheduler::kslices)
+      plan->sm90_splits = split > 1 ? split : kslices_for(p, d, c);
+    else
+      plan->sm90_splits = split > 1 ? std::min(split, ceil_div(p.K, c.tile_k)) : 0;
     plan->reason = "forced by W4A16_FORCE_CONFIG";
     finish_sm90(p, d, plan);
     return true;

@@ -58,6 +58,15 @@ std::string sm90_reject_reason(const Problem& p, const Device& d, const kernels:
 
 GemmPlan plan_gemm(const Problem& problem, const Device& device);
 
+// K slices for a kslices configuration (sm90_mixed_configs.h): the most, up
+// to kMaxKSlices, whose output tiles x slices fit one wave of the SMs, each
+// slice whole groups (S * g divides K) and at least kMinKSliceTiles k tiles
+// deep (the kernel's fixed cost, about 3.7 us on H100, buys nothing on fewer).
+// 1 when g == K or nothing else fits.
+inline constexpr int kMaxKSlices = 16;
+inline constexpr int kMinKSliceTiles = 4;
+int kslices_for(const Problem& p, const Device& d, const kernels::Sm90MixedConfig& c);
+
 // The layout w4a16PackWeights uses for `p` (M ignored) on `d`: the sm90
 // fragment order where the Hopper kernels are built and can read it (sm_90,
 // N % 16 == 0, each 128-deep k block inside one group: g % 128 == 0 or

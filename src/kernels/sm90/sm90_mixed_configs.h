@@ -17,7 +17,15 @@
 //   SCHEDULER: persistent = CUTLASS's data-parallel persistent tiles (no
 //              workspace); streamk = stream-K (K ranges of tiles spread over
 //              the SMs where the wave quantizes badly; deterministic
-//              reduction through a workspace zeroed by an async memset)
+//              reduction through a workspace zeroed by an async memset);
+//              kslices = K cut into S equal slices run as a batch of S
+//              GEMMs (L = S) that write fp32 partials to the workspace, then
+//              the shared deterministic split-K reduction (splitk_reduce.cu)
+//              applies alpha, beta and the one rounding to bf16.  Stream-K's
+//              in-kernel fixup serializes its K ranges (about 1.9 us per
+//              range on H100, bench/results/2026-11-26-h100-kslices/); the
+//              slices here never wait on each other.  S from the dispatcher
+//              (S * g divides K, g < K)
 //   WEIGHTS  : canonical = the mainloop reads our [N, K/2] bytes as they are
 //              (each thread gathers its WGMMA A fragment with 8-bit shared
 //              loads); reordered = the forward first copies the weights into
@@ -63,12 +71,18 @@
   X(sm90_coop_n128m256k64_sk_rp, coop, 128, 256, 64, 1, streamk, reordered)        \
   X(sm90_pp_n64m32k64_rp, pp, 64, 32, 64, 1, persistent, reordered)                 \
   X(sm90_coop_n128m32k64_rp, coop, 128, 32, 64, 1, persistent, reordered)           \
-  X(sm90_coop_n128m32k64_sk_rp, coop, 128, 32, 64, 1, streamk, reordered)
+  X(sm90_coop_n128m32k64_sk_rp, coop, 128, 32, 64, 1, streamk, reordered)        \
+  X(sm90_coop_n128m32k64_ks_rp, coop, 128, 32, 64, 1, kslices, reordered)        \
+  X(sm90_coop_n128m64k64_ks_rp, coop, 128, 64, 64, 1, kslices, reordered)        \
+  X(sm90_coop_n128m128k64_ks_rp, coop, 128, 128, 64, 1, kslices, reordered)      \
+  X(sm90_coop_n128m256k64_ks_rp, coop, 128, 256, 64, 1, kslices, reordered)      \
+  X(sm90_coop_n256m32k64_ks_rp, coop, 256, 32, 64, 1, kslices, reordered)       \
+  X(sm90_coop_n256m64k64_ks_rp, coop, 256, 64, 64, 1, kslices, reordered)
 
 namespace w4a16::kernels {
 
 enum class Sm90Schedule : int { coop, pp };
-enum class Sm90Scheduler : int { persistent, streamk };
+enum class Sm90Scheduler : int { persistent, streamk, kslices };
 enum class Sm90Weights : int { canonical, reordered };
 
 struct Sm90MixedConfig {

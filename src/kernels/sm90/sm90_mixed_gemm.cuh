@@ -30,6 +30,7 @@
 #include "cutlass/gemm/device/gemm_universal_adapter.h"
 #include "cutlass/gemm/kernel/gemm_universal.hpp"
 #include "cutlass/util/packed_stride.hpp"
+#include "kernels/common/splitk_reduce.h"
 #include "kernels/sm90/sm90_mixed_gemm.h"
 
 namespace w4a16::kernels::sm90 {
@@ -49,7 +50,7 @@ struct ScheduleOf<Sm90Schedule::pp> {
 
 template <Sm90Scheduler S>
 struct SchedulerOf {
-  using type = void;  // CUTLASS's default: the persistent data-parallel scheduler
+  using type = void;  // CUTLASS's default: the persistent data-parallel scheduler (also for kslices)
 };
 template <>
 struct SchedulerOf<Sm90Scheduler::streamk> {
@@ -86,23 +87,32 @@ struct MixedGemm {
   using LayoutWCanonical = cutlass::layout::RowMajor;  // [N, K], K contiguous
   using StrideWCanonical = cutlass::detail::TagToStrideA_t<LayoutWCanonical>;
   static constexpr bool kReordered = kConfig.weights == Sm90Weights::reordered;
+  // K slices (sm90_mixed_configs.h): the batch mode L of the GEMM is the
+  // slice, D is fp32 partials [S, M, N] in the workspace (no C), and
+  // splitk_reduce applies alpha, beta and the rounding.  Only the reordered
+  // layout, whose K slices are plain offsets (16-deep k slices of all N rows
+  // are contiguous, so tile_to_shape's L mode strides N * K / S).
+  static constexpr bool kKSlices = kConfig.scheduler == Sm90Scheduler::kslices;
+  static_assert(!kKSlices || kReordered, "kslices configurations read the reordered weights");
   using LayoutWReordered = decltype(cute::tile_to_shape(
       ReorderedWeightAtom{}, cute::Layout<cute::Shape<int, int, int>, StrideWCanonical>{}));
   // The builder takes a layout tag (canonical) or a full CuTe layout (reordered).
   using LayoutW = cute::conditional_t<kReordered, LayoutWReordered, LayoutWCanonical>;
   using LayoutX = cutlass::layout::ColumnMajor;   // (K x M) == X[M, K] row-major
   using LayoutY = cutlass::layout::ColumnMajor;   // D'[N, M] == Y[M, N] row-major
+  using ElementD = cute::conditional_t<kKSlices, float, ElementY>;
+  using ElementC = cute::conditional_t<kKSlices, void, ElementY>;
   static constexpr int kAlignW = 32;              // 16 B of int4
   static constexpr int kAlignX = 8;               // 16 B of bf16
-  static constexpr int kAlignY = 8;
+  static constexpr int kAlignD = 16 / static_cast<int>(sizeof(ElementD));
   using TileShape = cute::Shape<cute::Int<kConfig.tile_n>, cute::Int<kConfig.tile_m>, cute::Int<kConfig.tile_k>>;
   using ClusterShape = cute::Shape<cute::Int<kConfig.cluster_n>, cute::_1, cute::_1>;
   using Schedule = ScheduleOf<kConfig.schedule>;
 
   using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, TileShape, ClusterShape,
-      cutlass::epilogue::collective::EpilogueTileAuto, float, float, ElementY, LayoutY, kAlignY, ElementY, LayoutY,
-      kAlignY, typename Schedule::Epilogue>::CollectiveOp;
+      cutlass::epilogue::collective::EpilogueTileAuto, float, float, ElementC, LayoutY, kAlignD, ElementD, LayoutY,
+      kAlignD, typename Schedule::Epilogue>::CollectiveOp;
   using CollectiveMainloop = typename cutlass::gemm::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, cute::tuple<ElementW, ElementScale, ElementZero>, LayoutW,
       kAlignW, ElementX, LayoutX, kAlignX, float, TileShape, ClusterShape,
@@ -113,25 +123,56 @@ struct MixedGemm {
                                                       CollectiveEpilogue, typename SchedulerOf<kConfig.scheduler>::type>;
   using Gemm = cutlass::gemm::device::GemmUniversalAdapter<Kernel>;
 
+  // K slices of this problem: the forced or planned split for kslices
+  // configurations (1 when unset), 1 otherwise.
+  static int slices(const Sm90MixedParams& p) { return kKSlices && p.splits > 1 ? p.splits : 1; }
+
+  // kslices: whole groups per slice (g < K; with g == K only one slice).
+  static bool slices_valid(const Sm90MixedParams& p) {
+    const int s = slices(p);
+    return s == 1 || (p.group_size < p.K && p.K % (s * p.group_size) == 0);
+  }
+
+  // The fp32 partials of kslices configurations, at the start of the
+  // workspace (CUTLASS's own workspace, if any, follows).
+  static size_t partial_bytes(const Sm90MixedParams& p) {
+    if constexpr (kKSlices) {
+      const size_t bytes = static_cast<size_t>(slices(p)) * p.M * p.N * sizeof(float);
+      return (bytes + 255) / 256 * 256;
+    } else {
+      return 0;
+    }
+  }
+
   static typename Gemm::Arguments arguments(const Sm90MixedParams& p) {
     using StrideX = typename Kernel::StrideB;
     using StrideC = typename Kernel::StrideC;
     using StrideD = typename Kernel::StrideD;
     using StrideS = typename CollectiveMainloop::StrideScale;
-    const int L = 1;
-    const int scale_k = (p.K + p.group_size - 1) / p.group_size;
+    const int L = slices(p);
+    const int k_slice = p.K / L;
+    const int scale_k = (k_slice + p.group_size - 1) / p.group_size;
+    // Slice l of X is columns [l * K / L, (l + 1) * K / L): batch stride K / L
+    // with the row stride of the whole K (L = 1: the packed strides).
+    StrideX stride_x = cutlass::make_cute_packed_stride(StrideX{}, cute::make_shape(p.M, p.K, 1));
+    if (L > 1) cute::get<2>(stride_x) = k_slice;
+    // kslices: D = fp32 partials [L, M, N] (each [M, N] row-major == [N, M]
+    // column-major), no C, alpha = 1, beta = 0 (splitk_reduce applies them).
+    void* d_ptr = kKSlices ? p.workspace : p.y;
+    const float alpha = kKSlices ? 1.0f : p.alpha;
+    const float beta = kKSlices ? 0.0f : p.beta;
     typename Gemm::Arguments args{
         cutlass::gemm::GemmUniversalMode::kGemm,
-        {p.N, p.M, p.K, L},
+        {p.N, p.M, k_slice, L},
         {static_cast<const ElementW*>(p.wq), weight_layout(p),
-         static_cast<const ElementX*>(p.x), cutlass::make_cute_packed_stride(StrideX{}, cute::make_shape(p.M, p.K, L)),
+         static_cast<const ElementX*>(p.x), stride_x,
          static_cast<const ElementScale*>(p.scales_t),
          cutlass::make_cute_packed_stride(StrideS{}, cute::make_shape(p.N, scale_k, L)), p.group_size,
          static_cast<const ElementZero*>(p.zeros_t)},
-        {{p.alpha, p.beta},
-         static_cast<const ElementY*>(p.y),
+        {{alpha, beta},
+         kKSlices ? nullptr : static_cast<const ElementC*>(p.y),
          cutlass::make_cute_packed_stride(StrideC{}, cute::make_shape(p.N, p.M, L)),
-         static_cast<ElementY*>(p.y),
+         static_cast<ElementD*>(d_ptr),
          cutlass::make_cute_packed_stride(StrideD{}, cute::make_shape(p.N, p.M, L))}};
     if constexpr (kConfig.scheduler == Sm90Scheduler::streamk) {
       // splits > 1: CUTLASS's split-K decomposition with exactly that many K
@@ -151,28 +192,46 @@ struct MixedGemm {
 
   static auto weight_layout(const Sm90MixedParams& p) {
     if constexpr (kReordered) {
-      return cute::tile_to_shape(ReorderedWeightAtom{}, cute::make_shape(p.N, p.K, 1));
+      return cute::tile_to_shape(ReorderedWeightAtom{}, cute::make_shape(p.N, p.K / slices(p), slices(p)));
     } else {
       return cutlass::make_cute_packed_stride(StrideWCanonical{}, cute::make_shape(p.N, p.K, 1));
     }
   }
 
-  static size_t workspace_size(const Sm90MixedParams& p) { return Gemm::get_workspace_size(arguments(p)); }
+  static size_t workspace_size(const Sm90MixedParams& p) {
+    if (!slices_valid(p)) return 0;
+    return partial_bytes(p) + Gemm::get_workspace_size(arguments(p));
+  }
 
   // No allocation, no synchronization: initialize() encodes the TMA
   // descriptors on the host, sets the kernel's shared-memory limit and (stream-K
   // only) zeroes the caller's workspace with cudaMemsetAsync; run() launches.
   static cudaError_t run(const Sm90MixedParams& p, cudaStream_t stream) {
+    if (!slices_valid(p)) return cudaErrorInvalidValue;
     Gemm gemm;
     const typename Gemm::Arguments args = arguments(p);
     if (gemm.can_implement(args) != cutlass::Status::kSuccess) return cudaErrorInvalidValue;
+    const size_t partials = partial_bytes(p);
     const size_t need = Gemm::get_workspace_size(args);
-    if (need > 0 && (p.workspace == nullptr || p.workspace_bytes < need)) return cudaErrorInvalidValue;
-    if (gemm.initialize(args, need > 0 ? p.workspace : nullptr, stream) != cutlass::Status::kSuccess)
-      return cudaErrorLaunchFailure;
+    if ((partials + need > 0) && (p.workspace == nullptr || p.workspace_bytes < partials + need))
+      return cudaErrorInvalidValue;
+    void* cutlass_ws = need > 0 ? static_cast<char*>(p.workspace) + partials : nullptr;
+    if (gemm.initialize(args, cutlass_ws, stream) != cutlass::Status::kSuccess) return cudaErrorLaunchFailure;
     if (gemm.run(stream) != cutlass::Status::kSuccess) {
       const cudaError_t err = cudaGetLastError();
       return err != cudaSuccess ? err : cudaErrorLaunchFailure;
+    }
+    if constexpr (kKSlices) {
+      GemmParams r{};
+      r.y = static_cast<uint16_t*>(p.y);
+      r.partials = static_cast<float*>(p.workspace);
+      r.M = p.M;
+      r.N = p.N;
+      r.K = p.K;
+      r.alpha = p.alpha;
+      r.beta = p.beta;
+      r.split_k = slices(p);
+      return splitk_reduce(r, stream);
     }
     return cudaSuccess;
   }

@@ -31,8 +31,10 @@ struct Sm90MixedParams {
   float alpha, beta;
   int device;        // CUDA device ordinal the call runs on
   int sm_count;      // the device's SMs (saves CUTLASS a device query per call)
-  int splits;        // stream-K configurations: > 1 forces split-K with this many K ranges, else CUTLASS's heuristic
-  void* workspace;   // stream-K partials (sm90_mixed_workspace_size bytes, 16 B aligned), else unused
+  int splits;        // stream-K configurations: > 1 forces split-K with this many K ranges, else CUTLASS's heuristic;
+                     // kslices configurations: the number of K slices (S * g divides K; 1 when <= 1)
+  void* workspace;   // stream-K partials and flags, or kslices fp32 partials [S, M, N] (sm90_mixed_workspace_size
+                     // bytes, 256 B aligned), else unused
   size_t workspace_bytes;
 };
 
@@ -49,9 +51,10 @@ W4A16_SM90_MIXED_CONFIGS(W4A16_X)
 // can_implement rejects the problem, which the caller's checks should prevent).
 cudaError_t sm90_mixed_gemm(Sm90MixedConfigId id, const Sm90MixedParams& p, cudaStream_t stream);
 
-// Bytes of CUTLASS workspace configuration `id` needs for this problem (0 for
-// the persistent scheduler; stream-K partials and flags otherwise).  Host
-// arithmetic only: no CUDA call.  0 when this build has no sm_90a kernels.
+// Bytes of workspace configuration `id` needs for this problem (0 for the
+// persistent scheduler; stream-K partials and flags; kslices fp32 partials).
+// Host arithmetic only: no CUDA call.  0 when this build has no sm_90a
+// kernels or when a kslices split does not cut K into whole groups.
 size_t sm90_mixed_workspace_size(Sm90MixedConfigId id, const Sm90MixedParams& p);
 
 // Copies canonical weights ([N, K/2] bytes, low nibble = even k) into the

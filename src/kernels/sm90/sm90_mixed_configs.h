@@ -51,6 +51,11 @@
 // (bench/results/2026-11-26-h100-packed-final-511cd65/).  The 32-token
 // rows serve packed M = 17..64 where the 64-token tiles waste half their
 // MMAs (bench/results/2026-11-26-h100-packed-sweep/sweep3-32-token-tiles.log).
+// The `_ks_rp` rows (K slices, packed weights' dispatch where tiles are few:
+// M = 9..512, bench/results/2026-11-26-h100-kslices/) were 10-50% faster than
+// stream-K, ping-pong and the decode kernels there; the 256-row ones move the
+// weights at about 2.4 TB/s per wave against 1.6 for 128 rows and serve
+// M = 9..64 on large weights (N * K >= 2^25; 256x64 from 2^27).
 #pragma once
 
 #define W4A16_SM90_MIXED_CONFIGS(X)                                                 \

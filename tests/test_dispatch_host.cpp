@@ -113,6 +113,11 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
   EXPECT_EQ(packed_name(Problem{256, 4096, 14336, 128, true}), "sm90_coop_n128m256k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{256, 4096, 4096, 128, true}), "sm90_pp_n64m128k64_rp");
   EXPECT_EQ(packed_name(Problem{256, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
+  EXPECT_EQ(packed_name(Problem{160, 4096, 4096, 128, true}), "sm90_coop_n128m256k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{320, 4096, 14336, 128, true}), "sm90_coop_n128m256k64_ks_rp:2");
+  EXPECT_EQ(packed_name(Problem{320, 4096, 4096, 128, true}), "sm90_coop_n128m128k64_rp");
+  EXPECT_EQ(packed_name(Problem{320, 14336, 4096, 128, true}), "sm90_coop_n128m128k64_rp");
+  EXPECT_EQ(packed_name(Problem{512, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
   // Per-channel weights cannot be cut into slices: the old choices.
   EXPECT_EQ(packed_name(Problem{64, 4096, 4096, 4096, true}), "sm90_coop_n128m64k64_sk_rp");
   EXPECT_EQ(packed_name(Problem{24, 4096, 4096, 4096, true}), "sm90_coop_n128m32k64_sk_rp");
@@ -162,6 +167,8 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
                   : std::string("sm90_pp_n64m32k64_rp");
           if (twin == "sm90_coop_n128m256k64_sk_rp" && M <= 384) {
             EXPECT_EQ(name, "sm90_coop_n128m128k64_sk_rp");
+          } else if (twin == "sm90_coop_n128m256k64_rp" && M > 256 && M <= 512 && M % 256 != 0 && M % 256 <= 128) {
+            EXPECT_EQ(name, "sm90_coop_n128m128k64_rp");  // the last 128x256 token tile at most half full
           } else {
             EXPECT_EQ(name, twin);
           }

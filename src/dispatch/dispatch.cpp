@@ -420,10 +420,14 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 //  * M > 64: the `_rp` twin of the canonical choice, except K slices where
 //    its tiles are few: 64 < M <= 128 with 128x128 tiles below 3/4 of the SMs
 //    (4096^2 M = 128: 13.9 vs 18.9 us ping-pong; 4096x14336 28.3 vs 37.9), and
-//    in place of every stream-K choice up to M = 512 (128x128 slices to
-//    M = 192, 128x256 above: 4096x14336 M = 256 / 384 46.3 / 79.6 vs 53.1 /
-//    83.2).  Where K cannot be cut into two or more slices of whole groups
-//    (per-channel, g == K) the old choice stays.
+//    128 < M <= 512 with 128x256 tiles on at most half the SMs, when K >= 8192
+//    or M <= 192 (sweep5-m160-512.log: 4096x14336 M = 160 / 320 / 512 41.7 /
+//    77.3 / 85.1 vs 49.0 / 84.1 / 91.4 dispatched before; 4096^2 M = 160 /
+//    192 19.0 / 19.5 vs 25.7 / 22.5; 4096^2 M = 256 keeps ping-pong, 19.1 vs
+//    21.5); and 128x128 where canonical weights take 128x256 tiles whose last
+//    token tile is at most half full at 256 < M <= 512 (14336x4096 M = 320:
+//    76.0 vs 105.0 us).  Where K cannot be cut into two or more slices of
+//    whole groups (per-channel, g == K) the old choice stays.
 GemmPlan plan_packed(const Problem& p, const Device& d) {
   GemmPlan plan{};
   plan.packed = true;
@@ -473,14 +477,17 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   } else {
     const char* name = choose_sm90(p, d, &why);
     const long long t128 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 128);
-    const bool streamk =
-        name != nullptr && kernels::kSm90MixedConfigs[static_cast<int>(sm90_id(name))].scheduler ==
-                               kernels::Sm90Scheduler::streamk;
+    const long long t256 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 256);
     if (p.M <= 128 && t128 * 4 < static_cast<long long>(d.sm_count) * 3)
       twin = sliced("sm90_coop_n128m128k64_ks_rp", false, &why, "64 < M <= 128, few 128x128 tiles");
-    else if (streamk && p.M <= 512)
-      twin = p.M <= 192 ? sliced("sm90_coop_n128m128k64_ks_rp", false, &why, "M <= 192, few tiles: 128x128")
-                        : sliced("sm90_coop_n128m256k64_ks_rp", false, &why, "192 < M <= 512, few tiles: 128x256");
+    else if (p.M <= 512 && t256 * 2 <= d.sm_count && (p.K >= 8192 || p.M <= 192))
+      twin = sliced("sm90_coop_n128m256k64_ks_rp", false, &why,
+                    "128 < M <= 512, 128x256 tiles fill half the SMs at most (K >= 8192 or M <= 192)");
+    if (twin.empty() && name != nullptr && std::string(name) == "sm90_coop_n128m256k64" && p.M > 256 &&
+        p.M <= 512 && p.M % 256 != 0 && p.M % 256 <= 128) {
+      twin = "sm90_coop_n128m128k64_rp";
+      why = "256 < M <= 512 with the last 128x256 token tile at most half full: 128x128";
+    }
     if (twin.empty()) {
       plan.sm90_splits = 0;
       if (name == nullptr) {

@@ -257,29 +257,21 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
     // zero-fills the last tile's missing half (weights and activations).
     run_exact_cases({make_case(tm + 3, 256 + e, 2112, 64, true), make_case(2, 128 + e, 4096, 4096, false, 2.0f, 1.0f),
                      make_case(tm + 2, 64 + e, 1056, 1056, true)});
-    if (config.scheduler == w4a16::kernels::Sm90Scheduler::streamk) {
-      // Forced split-K (the dispatcher's use of the stream-K scheduler): 3
-      // ranges, so they differ in length (33 k blocks at K = 2112), with
-      // beta != 0 (C is added once, after the reduction) and per-channel.
+    if (config.scheduler != w4a16::kernels::Sm90Scheduler::persistent) {
+      // A forced split of 3, with beta != 0 (C is added once, after the
+      // reduction).  Stream-K (the dispatcher's use of its scheduler): ranges
+      // that differ in length (33 k blocks at K = 2112) and per-channel.  K
+      // slices: whole groups, 11 of 64 at K = 2112 and 11 of 128 at K = 4224;
+      // the cases above ran the dispatcher's slice count (up to 16 at M = 1,
+      // 1 per-channel).
+      const bool slices = config.scheduler == w4a16::kernels::Sm90Scheduler::kslices;
       const std::string split = std::string(config.name) + ":3";
       SCOPED_TRACE("W4A16_FORCE_CONFIG=" + split);
       std::printf("W4A16_FORCE_CONFIG=%s\n", split.c_str());
       ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", split.c_str(), 1), 0);
-      run_checked_cases({make_case(33, 1024 + e, 2112, 64, true), make_case(tm + 1, 256 + e, 4096, 128, true, 0.5f, 1.0f),
-                         make_case(200, 4096, 4160, 4160, false)},
-                        cublas());
-      run_exact_cases({make_case(17, 128 + e, 2112, 64, true, 1.0f, 1.0f)});
-    }
-    if (config.scheduler == w4a16::kernels::Sm90Scheduler::kslices) {
-      // Forced K slices: 3 slices of 11 groups (K = 2112, g = 64; K = 4224,
-      // g = 128), beta != 0 (added once, by the reduction); the cases above
-      // ran the dispatcher's slice count (up to 16 at M = 1, 1 per-channel).
-      const std::string split = std::string(config.name) + ":3";
-      SCOPED_TRACE("W4A16_FORCE_CONFIG=" + split);
-      std::printf("W4A16_FORCE_CONFIG=%s\n", split.c_str());
-      ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", split.c_str(), 1), 0);
-      run_checked_cases({make_case(33, 1024 + e, 2112, 64, true), make_case(tm + 1, 256 + e, 4224, 128, true, 0.5f, 1.0f),
-                         make_case(200, 4096, 4224, 128, false)},
+      run_checked_cases({make_case(33, 1024 + e, 2112, 64, true),
+                         make_case(tm + 1, 256 + e, slices ? 4224 : 4096, 128, true, 0.5f, 1.0f),
+                         slices ? make_case(200, 4096, 4224, 128, false) : make_case(200, 4096, 4160, 4160, false)},
                         cublas());
       run_exact_cases({make_case(17, 128 + e, 2112, 64, true, 1.0f, 1.0f)});
     }

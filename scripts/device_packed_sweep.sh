@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Packed weights: every packed-weight configuration forced over mid-M shapes
-# (to fit plan_packed).  Arguments: CONFIG@SHAPES ...  Output: $OUT/sweep.log.
+# Packed weights: configurations forced over chosen shapes, next to the
+# dispatched choice, in one device call (the sweeps of
+# bench/results/2026-11-26-h100-packed-sweep/ and .../2026-11-26-h100-kslices/).  Arguments: CONFIG@SHAPES ... where
+# CONFIG "auto" means the dispatcher's choice.  Output: $OUT/sweep.log.
 cli=build-gpu/tools/cli/w4a16
+nvidia-smi --query-gpu=name,clocks.max.sm,temperature.gpu --format=csv,noheader
 for item in "$@"; do
   c=${item%%@*}; s=${item#*@}
-  echo "== $c"; timeout 100 $cli bench --quick --packed --config "$c" --shapes "$s" 2>&1 | grep -E "^ +[0-9]+ +[0-9]+ " | cut -c1-150
-done > $OUT/sweep.log 2>&1
+  if [ "$c" = auto ]; then force=(); else force=(--config "$c"); fi
+  echo "== $c"
+  timeout 150 $cli bench --quick --packed "${force[@]}" --shapes "$s" 2>&1 | grep -E "^ +[0-9]+ +[0-9]+ |copy|error|FAIL" | cut -c1-160
+done 2>&1 | tee $OUT/sweep.log

@@ -599,7 +599,7 @@ void write_file(const std::string& path, const std::string& text) {
   std::fclose(f);
 }
 
-const char* kHeader = "w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n";
+const char* kHeader = "w4a16-autotune 2\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n";
 
 }  // namespace autotune_test
 
@@ -609,16 +609,20 @@ TEST(Autotune, SavedTableLoadsBack) {
   AutotuneCache cache;
   cache.put(TuneKey{1, 4096, 4096, 128, true}, TuneChoice{"dec_m8n16k128s3w8:1", 6.875});
   cache.put(TuneKey{256, 14336, 4096, 64, false}, TuneChoice{"sm90_coop_n128m64k64", 41.5});
+  cache.put(TuneKey{256, 14336, 4096, 64, false, 1}, TuneChoice{"sm90_coop_n128m256k64_ks_rp:2", 40.25});
   std::string error;
   ASSERT_TRUE(cache.save(path, h100_fingerprint(), &error)) << error;
   AutotuneCache loaded;
   std::string warning;
   ASSERT_TRUE(loaded.load(path, h100_fingerprint(), &warning)) << warning;
-  EXPECT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded.size(), 3u);
   const TuneChoice* c = loaded.find(TuneKey{256, 14336, 4096, 64, false});
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->spec, "sm90_coop_n128m64k64");
   EXPECT_NEAR(c->time_us, 41.5, 1e-3);
+  const TuneChoice* packed = loaded.find(TuneKey{256, 14336, 4096, 64, false, 1});  // the layout is part of the key
+  ASSERT_NE(packed, nullptr);
+  EXPECT_EQ(packed->spec, "sm90_coop_n128m256k64_ks_rp:2");
   EXPECT_EQ(loaded.find(TuneKey{256, 14336, 4096, 64, true}), nullptr);  // zeros are part of the key
   std::remove(path.c_str());
 }
@@ -635,17 +639,22 @@ TEST(Autotune, MissingFileIsSilentStaleAndCorruptFilesWarnAndLoadNothing) {
     std::string text, expect;
   };
   const Case cases[] = {
-      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1 6.9\n", ""},  // good
-      {"w4a16-autotune 1\nlibrary 0.0.9\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n", "stale"},
-      {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H200\narch 90 sm_count 132\n", "stale"},
-      {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 114\n", "stale"},
+      {std::string(kHeader) + "1 4096 4096 128 1 0 dec_m8n16k128s3w8:1 6.9\n", ""},  // good
+      // the previous format (no layout column), otherwise valid
+      {"w4a16-autotune 1\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n"
+       "1 4096 4096 128 1 dec_m8n16k128s3w8:1 6.9\n", "stale"},
+      {"w4a16-autotune 2\nlibrary 0.0.9\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 132\n", "stale"},
+      {"w4a16-autotune 2\nlibrary 0.1.0\ngpu NVIDIA H200\narch 90 sm_count 132\n", "stale"},
+      {"w4a16-autotune 2\nlibrary 0.1.0\ngpu NVIDIA H100 80GB HBM3\narch 90 sm_count 114\n", "stale"},
       {"garbage\n", "not an autotune header"},
-      {"w4a16-autotune 1\nlibrary 0.1.0\n", "truncated"},
-      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1\n", "line 5"},
-      {std::string(kHeader) + "1 4096 4096 128 2 dec_m8n16k128s3w8:1 6.9\n", "impossible problem"},
-      {std::string(kHeader) + "1 4096 4096 128 1 ../../etc/passwd 6.9\n", "invalid configuration spec"},
-      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1 -3\n", "impossible time"},
-      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1 6.9 extra\n", "does not parse"},
+      {"w4a16-autotune 2\nlibrary 0.1.0\n", "truncated"},
+      {std::string(kHeader) + "1 4096 4096 128 1 0 dec_m8n16k128s3w8:1\n", "line 5"},
+      {std::string(kHeader) + "1 4096 4096 128 1 dec_m8n16k128s3w8:1 6.9\n", "does not parse"},  // no layout
+      {std::string(kHeader) + "1 4096 4096 128 2 0 dec_m8n16k128s3w8:1 6.9\n", "impossible problem"},
+      {std::string(kHeader) + "1 4096 4096 128 1 2 dec_m8n16k128s3w8:1 6.9\n", "impossible problem"},
+      {std::string(kHeader) + "1 4096 4096 128 1 0 ../../etc/passwd 6.9\n", "invalid configuration spec"},
+      {std::string(kHeader) + "1 4096 4096 128 1 0 dec_m8n16k128s3w8:1 -3\n", "impossible time"},
+      {std::string(kHeader) + "1 4096 4096 128 1 0 dec_m8n16k128s3w8:1 6.9 extra\n", "does not parse"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
@@ -694,5 +703,49 @@ TEST(Autotune, CandidatesListEveryRunnableConfigurationAndSayWhyOthersAreNot) {
     std::string error;
     ASSERT_TRUE(plan_forced(Problem{256, 4096, 4096, 32, true}, kH100, c.spec.c_str(), &p, &error)) << error;
     EXPECT_EQ(p.workspace_bytes, c.plan.workspace_bytes) << c.spec;
+  }
+}
+
+TEST(Autotune, PackedCandidatesAreTheKernelsThatReadThePackedLayout) {
+  using w4a16::dispatch::candidates;
+  using w4a16::dispatch::PackedLayout;
+  using w4a16::dispatch::plan_packed;
+  const bool built = w4a16::kernels::sm90_mixed_available();
+  for (const Problem& p : {Problem{1, 4096, 4096, 128, true}, Problem{48, 4096, 14336, 128, true},
+                           Problem{300, 14336, 4096, 128, false}}) {
+    SCOPED_TRACE("M=" + std::to_string(p.M) + " N=" + std::to_string(p.N) + " K=" + std::to_string(p.K));
+    std::vector<std::string> rejected;
+    const auto cands = candidates(p, kH100, &rejected, PackedLayout::sm90_fragment);
+    std::set<std::string> names;
+    for (const auto& c : cands) {
+      names.insert(c.spec.substr(0, c.spec.find(':')));
+      EXPECT_TRUE(c.plan.packed) << c.spec;
+      if (c.plan.sm90) {  // the pack needs no workspace for a per-call reorder or transpose
+        EXPECT_EQ(c.plan.workspace_bytes, c.plan.cutlass_ws_bytes) << c.spec;
+      }
+      GemmPlan back{};
+      std::string error;
+      ASSERT_TRUE(plan_forced(p, kH100, c.spec.c_str(), &back, &error, PackedLayout::sm90_fragment)) << error;
+      EXPECT_EQ(back.workspace_bytes, c.plan.workspace_bytes) << c.spec;
+      EXPECT_EQ(back.sm90_splits, c.plan.sm90_splits) << c.spec;
+      EXPECT_EQ(back.split_k, c.plan.split_k) << c.spec;
+    }
+    for (const auto& c : kSm80MmaConfigs) {
+      const bool want = w4a16::kernels::reads_packed(c.kind) && p.M <= 64;
+      EXPECT_EQ(names.count(c.name), want ? 1u : 0u) << c.name;
+    }
+    for (const auto& c : w4a16::kernels::kSm90MixedConfigs) {
+      const bool want = c.weights == w4a16::kernels::Sm90Weights::reordered && sm90_reject_reason(p, kH100, c, built).empty();
+      EXPECT_EQ(names.count(c.name), want ? 1u : 0u) << c.name;
+    }
+    bool canonical_reason = false;
+    for (const auto& r : rejected) canonical_reason |= r.find("reads canonical weights") != std::string::npos;
+    EXPECT_TRUE(canonical_reason) << "kernels of the canonical layout are listed as rejected, with the reason";
+    if (built) {  // the heuristic's own choice is always a candidate
+      const GemmPlan h = plan_packed(p, kH100);
+      const char* name = h.sm90 ? w4a16::kernels::kSm90MixedConfigs[static_cast<int>(h.sm90_config)].name
+                                : name_of(h.config);
+      EXPECT_EQ(names.count(name), 1u) << name;
+    }
   }
 }

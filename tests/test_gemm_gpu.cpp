@@ -383,6 +383,9 @@ TEST_F(GemmGpu, Sm90PrepackMatchesTheFragmentOrder) {
 // Autotune mode: the first call per problem times the candidates and writes
 // the table; results stay within the fp64 / cuBLAS checks whichever wins; a
 // second call (same process) reuses the table; a beta != 0 call does not tune.
+// Packed weights are tuned separately (the layout is part of the key) over
+// the kernels that read the pack; a pack in the canonical layout (g = 64
+// splits a 128-deep block) is keyed as canonical weights.
 TEST_F(GemmGpu, AutotuneChoosesACheckedConfigurationAndPersistsIt) {
   const std::string path = testing::TempDir() + "/w4a16_autotune_gpu_" + std::to_string(::getpid()) + ".txt";
   std::remove(path.c_str());
@@ -394,8 +397,17 @@ TEST_F(GemmGpu, AutotuneChoosesACheckedConfigurationAndPersistsIt) {
   } guard;
   ASSERT_EQ(setenv("W4A16_AUTOTUNE", "1", 1), 0);
   ASSERT_EQ(setenv("W4A16_AUTOTUNE_FILE", path.c_str(), 1), 0);
-  const std::vector<GemmCase> cases = {make_case(1, 4096, 4096, 128, true), make_case(256, 4096, 4096, 128, true),
-                                       make_case(96, 1032, 2080, 32, false)};
+  std::vector<GemmCase> cases = {make_case(1, 4096, 4096, 128, true), make_case(256, 4096, 4096, 128, true),
+                                 make_case(96, 1032, 2080, 32, false)};
+  int entries = 3;
+  if (sm90_skip_reason().empty()) {
+    cases.push_back(packed_case(1, 4096, 4096, 128, true));    // the same problem, packed: a separate entry
+    cases.push_back(packed_case(48, 4096, 14336, 128, true));  // K-slice candidates among them
+    cases.push_back(packed_case(3, 4096, 4096, 64, true));     // canonical pack: a third g = 64 entry
+    entries += 3;
+  } else {
+    std::printf("packed autotune not run: %s\n", sm90_skip_reason().c_str());
+  }
   run_checked_cases(cases, cublas());
   run_checked_cases(cases, cublas());  // from the table this time
   run_checked_cases({make_case(33, 4096, 4096, 128, true, 1.0f, 0.5f)}, cublas());  // beta != 0: heuristic
@@ -405,7 +417,7 @@ TEST_F(GemmGpu, AutotuneChoosesACheckedConfigurationAndPersistsIt) {
   int lines = 0;
   while (std::fgets(line, sizeof line, f) != nullptr) ++lines;
   std::fclose(f);
-  EXPECT_EQ(lines, 4 + 3) << "header + one entry per tuned problem (none for beta != 0)";
+  EXPECT_EQ(lines, 4 + entries) << "header + one entry per tuned problem and layout (none for beta != 0)";
   std::remove(path.c_str());
 }
 

@@ -43,6 +43,17 @@ bool log_dispatch_enabled() {
   return enabled;
 }
 
+// Programmatic dependent launch of the K-slice reduction (splitk_reduce.h):
+// on unless W4A16_PDL=0, which exists to measure what it saves and to rule it
+// out when debugging; the results are the same either way.
+bool programmatic_launch_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("W4A16_PDL");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return enabled;
+}
+
 // W4A16_FORCE_CONFIG, or nullptr when unset or empty.
 const char* forced_config() {
   const char* v = std::getenv("W4A16_FORCE_CONFIG");
@@ -130,6 +141,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.splits = plan.sm90_splits;
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;
+    sp.programmatic_reduce = programmatic_launch_enabled();
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
   }
 
@@ -157,9 +169,11 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
 }
 
 // ---- autotune mode (W4A16_AUTOTUNE=1) -------------------------------------
-// On the first call of a problem (M, N, K, g, zeros), outside stream capture
-// and with beta == 0, every candidate configuration (dispatch::candidates)
-// that fits the caller's workspace is timed on the caller's buffers (one
+// On the first call of a problem (M, N, K, g, zeros, weight layout), outside
+// stream capture and with beta == 0, every candidate configuration that reads
+// that layout (dispatch::candidates: w4a16GemmForward and canonical packs get
+// the canonical-layout kernels, sm90 fragment packs the `decr` and `_rp` ones)
+// and fits the caller's workspace is timed on the caller's buffers (one
 // warm-up, then the median of 5 event-timed launches; this call synchronizes
 // the stream), the fastest is kept and the table is saved to
 // W4A16_AUTOTUNE_FILE (default ./w4a16_autotune.txt), which later runs load.
@@ -240,16 +254,18 @@ double time_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, const Dev
 
 // The autotuned plan for this call, or false (then the caller plans as usual).
 bool autotuned_plan(const dispatch::Problem& problem, const DeviceInfo& dev, const ForwardArgs& a,
-                    size_t workspace_size, cudaStream_t stream, dispatch::GemmPlan* plan) {
+                    size_t workspace_size, cudaStream_t stream, dispatch::PackedLayout layout,
+                    dispatch::GemmPlan* plan) {
   AutotuneState& st = autotune_state();
   std::lock_guard<std::mutex> lock(st.mu);
   ensure_loaded(st, dev);
   const dispatch::Device device{dev.arch(), dev.sm_count};
-  const dispatch::TuneKey key{problem.M, problem.N, problem.K, problem.group_size, problem.has_zeros};
+  const dispatch::TuneKey key{problem.M, problem.N, problem.K, problem.group_size, problem.has_zeros,
+                              static_cast<int>(layout)};
   if (const dispatch::TuneChoice* choice = st.cache.find(key)) {
     std::string error;
     dispatch::GemmPlan p;
-    if (dispatch::plan_forced(problem, device, choice->spec.c_str(), &p, &error) &&
+    if (dispatch::plan_forced(problem, device, choice->spec.c_str(), &p, &error, layout) &&
         p.workspace_bytes <= workspace_size) {
       p.reason = "autotuned (" + choice->spec + ", " + std::to_string(choice->time_us) + " us)";
       *plan = p;
@@ -264,7 +280,7 @@ bool autotuned_plan(const dispatch::Problem& problem, const DeviceInfo& dev, con
   std::vector<std::string> rejected;
   double best = -1.0;
   dispatch::Candidate winner;
-  for (dispatch::Candidate& cand : dispatch::candidates(problem, device, &rejected)) {
+  for (dispatch::Candidate& cand : dispatch::candidates(problem, device, &rejected, layout)) {
     if (cand.plan.workspace_bytes > workspace_size || (cand.plan.workspace_bytes > 0 && a.workspace == nullptr))
       continue;
     const double us = time_plan(cand.plan, a, dev, stream);
@@ -345,8 +361,7 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   const dispatch::Problem problem = make_problem(M, N, K, group_size, zeros != nullptr);
   const ForwardArgs args{x, wq, scales, zeros, y, M, N, K, group_size, alpha, beta, workspace, zeros_t};
   dispatch::GemmPlan plan;
-  // Autotune times canonical-layout candidates: packed calls use the heuristic plan.
-  const bool autotune = autotune_enabled() && layout == dispatch::PackedLayout::canonical;
+  const bool autotune = autotune_enabled();
   if (autotune && workspace != nullptr && workspace_size > 0) {
     // Candidates use up to workspace_size bytes: all of it must be usable.
     W4A16_RETURN_IF_ERROR(check_aligned(fn, workspace, "workspace", 16));
@@ -355,7 +370,8 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
     W4A16_RETURN_IF_ERROR(
         check_no_overlap(fn, workspace, workspace_size, "workspace", x, bytes2(M, K, kBf16), "activation"));
   }
-  if (!autotune || !autotuned_plan(problem, dev, args, workspace == nullptr ? 0 : workspace_size, stream, &plan)) {
+  if (!autotune ||
+      !autotuned_plan(problem, dev, args, workspace == nullptr ? 0 : workspace_size, stream, layout, &plan)) {
     W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan, layout));
   }
   if (log_dispatch_enabled()) {
@@ -680,6 +696,13 @@ w4a16Status_t w4a16GetWorkspaceSizePacked(int M, const w4a16PackedWeights* packe
     const auto problem = make_problem(M, packed->N, packed->K, packed->group_size, packed->has_zeros != 0);
     W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan, w4a16::dispatch::PackedLayout::sm90_fragment));
     *workspace_size = plan.workspace_bytes;
+    if (autotune_enabled()) {
+      // Autotune may pick any candidate: enough for the largest.
+      std::vector<std::string> rejected;
+      for (const auto& cand : w4a16::dispatch::candidates(problem, {dev.arch(), dev.sm_count}, &rejected,
+                                                          w4a16::dispatch::PackedLayout::sm90_fragment))
+        *workspace_size = std::max(*workspace_size, cand.plan.workspace_bytes);
+    }
     return W4A16_STATUS_SUCCESS;
   });
 }

@@ -7,7 +7,8 @@
 namespace w4a16::dispatch {
 namespace {
 
-constexpr const char* kMagic = "w4a16-autotune 1";
+constexpr const char* kMagic = "w4a16-autotune 2";
+constexpr const char* kMagicPrefix = "w4a16-autotune ";
 
 bool valid_spec(const std::string& spec) {
   if (spec.empty() || spec.size() > 64) return false;
@@ -43,7 +44,8 @@ bool AutotuneCache::load(const std::string& path, const TuneFingerprint& expecte
     ++line_no;
     if (!std::getline(in, line)) return corrupt("missing (truncated header)");
     if (line != want) {
-      if (line_no == 1) return corrupt("is not an autotune header (corrupt or another format)");
+      if (line_no == 1 && line.rfind(kMagicPrefix, 0) != 0)
+        return corrupt("is not an autotune header (corrupt or another format)");
       *warning = "ignoring stale autotune file " + path + ": it says '" + line + "', this run is '" + want + "'";
       return false;
     }
@@ -56,9 +58,11 @@ bool AutotuneCache::load(const std::string& path, const TuneFingerprint& expecte
     int zeros = -1;
     TuneChoice choice;
     std::string extra;
-    if (!(ss >> key.M >> key.N >> key.K >> key.group_size >> zeros >> choice.spec >> choice.time_us) || (ss >> extra))
-      return corrupt("does not parse as '<M> <N> <K> <g> <zeros> <spec> <time_us>'");
-    if (key.M < 1 || key.N < 1 || key.K < 1 || key.group_size < 1 || (zeros != 0 && zeros != 1))
+    if (!(ss >> key.M >> key.N >> key.K >> key.group_size >> zeros >> key.layout >> choice.spec >> choice.time_us) ||
+        (ss >> extra))
+      return corrupt("does not parse as '<M> <N> <K> <g> <zeros> <layout> <spec> <time_us>'");
+    if (key.M < 1 || key.N < 1 || key.K < 1 || key.group_size < 1 || (zeros != 0 && zeros != 1) ||
+        (key.layout != 0 && key.layout != 1))
       return corrupt("has an impossible problem");
     if (!valid_spec(choice.spec)) return corrupt("has an invalid configuration spec");
     if (!(choice.time_us > 0.0 && choice.time_us < 1e9)) return corrupt("has an impossible time");
@@ -83,7 +87,7 @@ bool AutotuneCache::save(const std::string& path, const TuneFingerprint& fp, std
     for (const auto& [key, choice] : entries_) {
       std::snprintf(buf, sizeof buf, "%.3f", choice.time_us);
       out << key.M << ' ' << key.N << ' ' << key.K << ' ' << key.group_size << ' ' << (key.has_zeros ? 1 : 0) << ' '
-          << choice.spec << ' ' << buf << '\n';
+          << key.layout << ' ' << choice.spec << ' ' << buf << '\n';
     }
     if (!out.flush()) {
       *error = "cannot write " + tmp;

@@ -5,11 +5,15 @@
 // as a whole with a warning; nothing in it is trusted.  Pure host code.
 //
 // File format (one key per line after the header, '#' lines are comments):
-//   w4a16-autotune 1
+//   w4a16-autotune 2
 //   library 0.1.0
 //   gpu NVIDIA H100 80GB HBM3
 //   arch 90 sm_count 132
-//   <M> <N> <K> <g> <zeros 0|1> <spec> <time_us>
+//   <M> <N> <K> <g> <zeros 0|1> <layout 0|1> <spec> <time_us>
+// layout is the weights' PackedLayout (0: canonical, w4a16GemmForward and
+// canonical packs; 1: the sm90 fragment order of w4a16PackWeights), since the
+// two layouts are read by different kernels.  A version-1 file (no layout
+// column) is stale.
 #pragma once
 
 #include <map>
@@ -21,8 +25,10 @@ namespace w4a16::dispatch {
 struct TuneKey {
   int M, N, K, group_size;
   bool has_zeros;
+  int layout = 0;  // dispatch::PackedLayout as int
   bool operator<(const TuneKey& o) const {
-    return std::tie(M, N, K, group_size, has_zeros) < std::tie(o.M, o.N, o.K, o.group_size, o.has_zeros);
+    return std::tie(M, N, K, group_size, has_zeros, layout) <
+           std::tie(o.M, o.N, o.K, o.group_size, o.has_zeros, o.layout);
   }
 };
 

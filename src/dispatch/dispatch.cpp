@@ -571,7 +571,7 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
     plan->sm90 = true;
     plan->sm90_config = static_cast<kernels::Sm90MixedConfigId>(i);
     if (c.scheduler == kernels::Sm90Scheduler::kslices)
-      plan->sm90_splits = split > 1 ? split : kslices_for(p, d, c);
+      plan->sm90_splits = split > 0 ? split : kslices_for(p, d, c);
     else
       plan->sm90_splits = split > 1 ? std::min(split, ceil_div(p.K, c.tile_k)) : 0;
     plan->reason = "forced by W4A16_FORCE_CONFIG";
@@ -582,7 +582,8 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
   return false;
 }
 
-std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector<std::string>* rejected) {
+std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector<std::string>* rejected,
+                                  PackedLayout layout) {
   // The decode kernels time M / 8 token blocks one after another on the
   // weights: past M = 64 they are never the fastest (measured 1.2-2.5x slower
   // than rdq_m64 already at M = 32..64, docs/perf-notes.md), so not timed.
@@ -592,8 +593,11 @@ std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector
   const auto add = [&](const char* name, const std::string& why_not, bool with_split) {
     Candidate cand;
     std::string error = why_not;
-    if (error.empty() && plan_forced(p, d, name, &cand.plan, &error)) {
-      cand.spec = with_split ? std::string(name) + ":" + std::to_string(cand.plan.split_k) : std::string(name);
+    if (error.empty() && plan_forced(p, d, name, &cand.plan, &error, layout)) {
+      // The split goes into the spec where the heuristic's could change with
+      // the heuristic (sm80 split-K, K slices); stream-K keeps CUTLASS's own.
+      const int split = cand.plan.sm90 ? cand.plan.sm90_splits : cand.plan.split_k;
+      cand.spec = with_split && split >= 1 ? std::string(name) + ":" + std::to_string(split) : std::string(name);
       out.push_back(std::move(cand));
     } else {
       rejected->push_back(std::string(name) + ": " + error);
@@ -602,7 +606,8 @@ std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector
   for (const Sm80MmaConfig& c : kSm80MmaConfigs)
     add(c.name, kernels::is_decode(c.kind) && p.M > kMaxDecodeM ? "decode kernel, M > 64" : "", true);
   for (const kernels::Sm90MixedConfig& c : kernels::kSm90MixedConfigs)
-    add(c.name, sm90_reject_reason(p, d, c, kernels::sm90_mixed_available()), false);
+    add(c.name, sm90_reject_reason(p, d, c, kernels::sm90_mixed_available()),
+        c.scheduler == kernels::Sm90Scheduler::kslices);
   return out;
 }
 

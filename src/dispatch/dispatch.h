@@ -89,14 +89,16 @@ bool plan_forced(const Problem& problem, const Device& device, const char* spec,
                  std::string* error, PackedLayout layout = PackedLayout::canonical);
 
 // The autotune candidates: every configuration of this build that can run
-// `p` on `d`, each with the split-K its heuristic would use (spec is what
-// W4A16_FORCE_CONFIG takes: "name:split").  *rejected gets "name: why" for
-// the others (decode kernels beyond M = 64, Hopper limits, ...).
+// `p` on `d` from weights in `layout`, each with the split-K its heuristic
+// would use (spec is what W4A16_FORCE_CONFIG takes: "name:split").
+// *rejected gets "name: why" for the others (decode kernels beyond M = 64,
+// Hopper limits, kernels that read the other layout, ...).
 struct Candidate {
   std::string spec;
   GemmPlan plan;
 };
-std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector<std::string>* rejected);
+std::vector<Candidate> candidates(const Problem& p, const Device& d, std::vector<std::string>* rejected,
+                                  PackedLayout layout = PackedLayout::canonical);
 
 // "sm80_rdq_m16n128k128s6 (BMxBNxBK=16x128x128, 4 warps, 6 stages) split_k=8 grid=256: <reason>"
 std::string describe(const GemmPlan& plan, const Problem& problem);

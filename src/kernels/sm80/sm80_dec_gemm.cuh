@@ -212,6 +212,20 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
   c.advance();
 }
 
+// The stage's packed (scale, zero) words of each m16 row block and half as
+// bf16x2 pairs (s, s) and (z, z), the operands of the dequantization's fma.
+template <class T>
+__device__ __forceinline__ void split_group_params(const Stage<T>& st, uint32_t (&s2)[T::kR][2],
+                                                   uint32_t (&z2)[T::kR][2]) {
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r)
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      s2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x1010);  // (s, s)
+      z2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x3232);  // (z, z)
+    }
+}
+
 // One k block of one warp: dequantize, then 8 MMAs per m16 block and token block.
 template <class T>
 __device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmParams& p, const WarpPos& wp, int kb,
@@ -221,13 +235,7 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmPara
   constexpr int kXAhead = 3;
   constexpr int kItems = 4 * T::kMT;
   uint32_t s2[T::kR][2], z2[T::kR][2];
-#pragma unroll
-  for (int r = 0; r < T::kR; ++r)
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      s2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x1010);  // (s, s)
-      z2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x3232);  // (z, z)
-    }
+  split_group_params<T>(st, s2, z2);
   uint4 ring[T::kXInStage ? 1 : kXAhead + 1];
   if constexpr (!T::kXInStage) {
 #pragma unroll
@@ -376,13 +384,7 @@ __device__ __forceinline__ void compute_stage_rp(const Stage<T>& st, float (&acc
   constexpr uint32_t kOne2 = 0x3F803F80u;        // bf16x2 (1, 1)
   constexpr uint32_t kMinus136x2 = 0xC308C308u;  // bf16x2 (-136, -136)
   uint32_t s2[T::kR][2], z2[T::kR][2];
-#pragma unroll
-  for (int r = 0; r < T::kR; ++r)
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      s2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x1010);  // (s, s)
-      z2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x3232);  // (z, z)
-    }
+  split_group_params<T>(st, s2, z2);
 #pragma unroll
   for (int j = 0; j < 2; ++j) {
 #pragma unroll

@@ -231,7 +231,7 @@ struct MixedGemm {
       r.alpha = p.alpha;
       r.beta = p.beta;
       r.split_k = slices(p);
-      return splitk_reduce(r, stream);
+      return splitk_reduce(r, stream, p.programmatic_reduce);
     }
     return cudaSuccess;
   }

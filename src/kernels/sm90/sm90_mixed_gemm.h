@@ -36,6 +36,7 @@ struct Sm90MixedParams {
   void* workspace;   // stream-K partials and flags, or kslices fp32 partials [S, M, N] (sm90_mixed_workspace_size
                      // bytes, 256 B aligned), else unused
   size_t workspace_bytes;
+  bool programmatic_reduce;  // kslices: launch the reduction as a programmatic dependent launch (splitk_reduce.h)
 };
 
 bool sm90_mixed_available();

@@ -43,9 +43,10 @@ bool log_dispatch_enabled() {
   return enabled;
 }
 
-// Programmatic dependent launch of the K-slice reduction (splitk_reduce.h):
-// on unless W4A16_PDL=0, which exists to measure what it saves and to rule it
-// out when debugging; the results are the same either way.
+// Programmatic dependent launch of the K-slice reduction (splitk_reduce.h)
+// where it was measured faster: on unless W4A16_PDL=0, which exists to
+// measure what it saves and to rule it out when debugging; the results are
+// the same either way.
 bool programmatic_launch_enabled() {
   static const bool enabled = [] {
     const char* v = std::getenv("W4A16_PDL");
@@ -141,7 +142,14 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.splits = plan.sm90_splits;
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;
-    sp.programmatic_reduce = programmatic_launch_enabled();
+    // Programmatic launch of the K-slice reduction only after the 32- and
+    // 64-token tiles: measured on H100 (bench/results/2026-11-26-h100-pdl/),
+    // it saves 0.1-0.4 us there (M <= 64) but costs 0.3-0.8 us after the
+    // 128-token tile (4096x4096 and 4096x14336 at M = 96 / 128, whose
+    // reductions read 6-8 MB of partials), and is within noise after the
+    // 256-token one.
+    sp.programmatic_reduce =
+        programmatic_launch_enabled() && kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].tile_m <= 64;
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
   }
 

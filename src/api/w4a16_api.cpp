@@ -142,14 +142,16 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.splits = plan.sm90_splits;
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;
-    // Programmatic launch of the K-slice reduction only after the 32- and
-    // 64-token tiles: measured on H100 (bench/results/2026-11-26-h100-pdl/),
-    // it saves 0.1-0.4 us there (M <= 64) but costs 0.3-0.8 us after the
-    // 128-token tile (4096x4096 and 4096x14336 at M = 96 / 128, whose
-    // reductions read 6-8 MB of partials), and is within noise after the
-    // 256-token one.
+    // Programmatic launch of the K-slice reduction except after the 128x128
+    // tile, as measured on H100 (bench/results/2026-11-26-h100-pdl/, four
+    // alternating runs): it saves 0.1-0.7 us after the 32- and 64-token tiles
+    // (M <= 64) and about 0.9 us after 128x256 at M = 256 on 4096x14336
+    // (45.6-45.9 us against 45.7-47.3), but costs 0.3-0.6 us after 128x128 at
+    // M = 96 / 128 on 4096x4096 and 4096x14336.  Why 128x128 differs is not
+    // known (its reduction reads 6-8 MB of partials, 128x256's at M = 256 16 MB).
     sp.programmatic_reduce =
-        programmatic_launch_enabled() && kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].tile_m <= 64;
+        programmatic_launch_enabled() &&
+        kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].tile_m != 128;
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
   }
 

@@ -5,7 +5,9 @@
 # sweep-packed-{small,large}.json.  PDL_AB="1 0 1 0" first runs the M <= 512
 # part once per value of W4A16_PDL, alternating, to measure the programmatic
 # launch of the K-slice reduction against the plain launch on one warm card
-# (sweep-pdl<value>-<i>.log).  Output: $OUT/sweep-*.{log,json}.
+# (sweep-pdl<value>-<i>.log).  PARTS (default "small large") picks the parts;
+# "targets" times the issue-#3/#4 target shapes (scripts/target_shapes.txt).
+# Output: $OUT/sweep-*.{log,json}, $OUT/targets-packed.{log,json}.
 cli=build-gpu/tools/cli/w4a16
 export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
 nvidia-smi --query-gpu=name,clocks.max.sm,temperature.gpu --format=csv,noheader > $OUT/gpu.txt 2>&1
@@ -24,9 +26,12 @@ for v in ${PDL_AB:-}; do
   W4A16_PDL=$v timeout 200 $cli bench --quick --packed --shapes "$small" > $OUT/sweep-pdl$v-$i.log 2>&1
   echo "rc=$?" >> $OUT/sweep-pdl$v-$i.log
 done
-if [ -z "${AB_ONLY:-}" ]; then
-  timeout 200 $cli bench --quick --packed --shapes "$small" --json $OUT/sweep-packed-small.json > $OUT/sweep-small.log 2>&1
-  echo "rc=$?" >> $OUT/sweep-small.log
-  timeout 200 $cli bench --quick --packed --shapes "$large" --json $OUT/sweep-packed-large.json > $OUT/sweep-large.log 2>&1
-  echo "rc=$?" >> $OUT/sweep-large.log
-fi
+for part in ${PARTS-small large}; do
+  case $part in
+    small) shapes=$small; name=sweep-small; json=sweep-packed-small.json ;;
+    large) shapes=$large; name=sweep-large; json=sweep-packed-large.json ;;
+    targets) shapes=$(cat scripts/target_shapes.txt); name=targets-packed; json=targets-packed.json ;;
+  esac
+  timeout 200 $cli bench --quick --packed --shapes "$shapes" --json $OUT/$json > $OUT/$name.log 2>&1
+  echo "rc=$?" >> $OUT/$name.log
+done

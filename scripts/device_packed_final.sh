@@ -29,7 +29,7 @@ else
   echo "rc=$?" >> $R/quick.log
   timeout 120 $B/tools/cli/w4a16 bench --quick --packed --json $R/quick-packed.json --csv $R/quick-packed.csv > $R/quick-packed.log 2>&1
   echo "rc=$?" >> $R/quick-packed.log
-  shapes=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336,16x4096x4096,24x14336x4096,24x4096x14336,32x14336x4096,32x4096x14336,32x4096x4096,48x4096x4096,64x14336x4096,64x4096x14336,64x4096x4096,96x4096x4096,128x14336x4096,128x4096x14336,128x4096x4096,256x14336x4096,256x4096x14336,512x4096x14336,16x8192x4096,16x4096x8192,1x28672x8192,16x28672x8192,32x28672x8192,64x28672x8192,1x8192x28672,16x8192x28672,32x8192x28672,64x8192x28672
+  shapes=$(cat scripts/target_shapes.txt)  # the issue-#3/#4 targets and the 70B-class layers
   for mode in canonical packed; do
     flag=""; [ $mode = packed ] && flag=--packed
     timeout 150 $B/tools/cli/w4a16 bench --quick $flag --shapes "$shapes" --json $R/targets-$mode.json > $R/targets-$mode.log 2>&1

@@ -128,7 +128,9 @@ W4A16_API w4a16Status_t w4a16QuantizationErrorHost(const uint16_t* bf16_weights,
 
 /* Bytes of device workspace w4a16GemmForwardEx needs for this problem on the
  * current device (0 is possible; pass workspace = NULL then). The answer
- * depends only on the arguments and the device's multiprocessor count. */
+ * depends only on the arguments, the device's multiprocessor count and the
+ * environment: W4A16_FORCE_CONFIG asks for that configuration's bytes, and
+ * W4A16_AUTOTUNE=1 for the largest any autotune candidate needs (README). */
 W4A16_API w4a16Status_t w4a16GetWorkspaceSize(int M, int N, int K, int group_size, int has_zeros,
                                               size_t* workspace_size);
 
@@ -190,7 +192,8 @@ W4A16_API w4a16Status_t w4a16PackWeights(const void* int4_packed, const void* sc
                                          int K, int group_size, void* buffer, size_t buffer_size,
                                          w4a16PackedWeights* packed, cudaStream_t stream);
 
-/* Workspace bytes w4a16GemmForwardPacked needs for M tokens on these weights. */
+/* Workspace bytes w4a16GemmForwardPacked needs for M tokens on these weights
+ * (the environment matters as for w4a16GetWorkspaceSize). */
 W4A16_API w4a16Status_t w4a16GetWorkspaceSizePacked(int M, const w4a16PackedWeights* packed,
                                                     size_t* workspace_size);
 

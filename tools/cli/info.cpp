@@ -128,7 +128,7 @@ int cmd_info(int argc, char** argv) {
 }
 
 int cmd_dispatch(int argc, char** argv) {
-  Args args(argc, argv, 2, {"--sym"}, {"--group"});
+  Args args(argc, argv, 2, {"--sym", "--packed"}, {"--group"});
   if (args.positional().size() != 3) usage_error("dispatch needs M N K");
   const int M = parse_int(args.positional()[0], "M", 0, 1 << 30);
   const int N = parse_int(args.positional()[1], "N", 1, 1 << 30);
@@ -138,9 +138,28 @@ int cmd_dispatch(int argc, char** argv) {
   require_gpu("dispatch", "; the dispatch depends on the device");
 
   char buffer[1024];
-  check(w4a16DescribeDispatch(M, N, K, group, has_zeros, buffer, sizeof buffer), "w4a16DescribeDispatch");
   size_t workspace = 0;
-  check(w4a16GetWorkspaceSize(M, N, K, group, has_zeros, &workspace), "w4a16GetWorkspaceSize");
+  size_t pack_bytes = 0;
+  if (args.has("--packed")) {
+    // The plan of w4a16GemmForwardPacked depends on the pack's layout, which
+    // w4a16PackWeights decides: pack all-zero weights of this shape (the
+    // values do not matter to the dispatcher) and ask about the pack.
+    check(w4a16GetPackedWeightsSize(N, K, group, has_zeros, &pack_bytes), "w4a16GetPackedWeightsSize");
+    const size_t params = static_cast<size_t>(N) * (K / group) * 2;
+    DeviceBuffer q(static_cast<size_t>(N) * K / 2), scales(params), zeros(has_zeros ? params : 0), pack(pack_bytes);
+    W4A16_CLI_CUDA(cudaMemset(q.get(), 0, q.size()));
+    W4A16_CLI_CUDA(cudaMemset(scales.get(), 0, scales.size()));
+    if (has_zeros) W4A16_CLI_CUDA(cudaMemset(zeros.get(), 0, zeros.size()));
+    w4a16PackedWeights pw{};
+    check(w4a16PackWeights(q.get(), scales.get(), zeros.get(), N, K, group, pack.get(), pack_bytes, &pw, nullptr),
+          "w4a16PackWeights");
+    W4A16_CLI_CUDA(cudaDeviceSynchronize());
+    check(w4a16DescribeDispatchPacked(M, &pw, buffer, sizeof buffer), "w4a16DescribeDispatchPacked");
+    check(w4a16GetWorkspaceSizePacked(M, &pw, &workspace), "w4a16GetWorkspaceSizePacked");
+  } else {
+    check(w4a16DescribeDispatch(M, N, K, group, has_zeros, buffer, sizeof buffer), "w4a16DescribeDispatch");
+    check(w4a16GetWorkspaceSize(M, N, K, group, has_zeros, &workspace), "w4a16GetWorkspaceSize");
+  }
   int dev = 0;
   cudaDeviceProp p{};
   W4A16_CLI_CUDA(cudaGetDevice(&dev));
@@ -148,6 +167,8 @@ int cmd_dispatch(int argc, char** argv) {
   std::printf("problem    M=%d N=%d K=%d group=%d %s\n", M, N, K, group, has_zeros ? "zero-point" : "symmetric");
   std::printf("device     %s (%d SMs)\n", p.name, p.multiProcessorCount);
   std::printf("dispatch   %s\n", buffer);
+  if (pack_bytes > 0)
+    std::printf("pack       %zu bytes (%s)\n", pack_bytes, human_bytes(static_cast<double>(pack_bytes)).c_str());
   std::printf("workspace  %zu bytes (%s)\n", workspace, human_bytes(static_cast<double>(workspace)).c_str());
   return kExitOk;
 }

@@ -278,6 +278,17 @@ TEST(Dispatch, KSliceCounts) {
   EXPECT_FALSE(plan_forced(Problem{16, 4096, 4160, 4160, true}, kH100, "sm90_coop_n128m32k64_ks_rp:2", &plan, &error));
   EXPECT_FALSE(plan_forced(p, kH100, "sm90_coop_n128m32k64_rp:2", &plan, &error));
   EXPECT_NE(error.find("no split-K"), std::string::npos) << error;
+  // The reduction is a programmatic launch after every K-slice tile but
+  // 128x128 (measured slower there); the other schedulers have none.
+  for (const auto& c : w4a16::kernels::kSm90MixedConfigs) {
+    if (!plan_forced(Problem{64, 4096, 14336, 128, true}, kH100, c.name, &plan, &error)) continue;
+    const bool want = c.scheduler == w4a16::kernels::Sm90Scheduler::kslices && c.tile_m != 128;
+    EXPECT_EQ(plan.sm90_programmatic_reduce, want) << c.name;
+  }
+  ASSERT_TRUE(plan_forced(p, kH100, "sm90_coop_n128m128k64_ks_rp", &plan, &error)) << error;
+  EXPECT_FALSE(plan.sm90_programmatic_reduce);
+  ASSERT_TRUE(plan_forced(p, kH100, "sm90_coop_n256m32k64_ks_rp", &plan, &error)) << error;
+  EXPECT_TRUE(plan.sm90_programmatic_reduce);
 }
 
 TEST(Dispatch, MBuckets) {

@@ -82,6 +82,21 @@ w4a16Status_t make_plan(const char* fn, const dispatch::Problem& problem, const 
   return W4A16_STATUS_SUCCESS;
 }
 
+// Workspace bytes of the plan for `problem` on weights in `layout`; with
+// autotune on, enough for the largest candidate, since any may win.
+w4a16Status_t planned_workspace(const char* fn, const dispatch::Problem& problem, const DeviceInfo& dev,
+                                dispatch::PackedLayout layout, size_t* workspace_size) {
+  dispatch::GemmPlan plan;
+  W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan, layout));
+  *workspace_size = plan.workspace_bytes;
+  if (autotune_enabled()) {
+    std::vector<std::string> rejected;
+    for (const auto& cand : dispatch::candidates(problem, {dev.arch(), dev.sm_count}, &rejected, layout))
+      *workspace_size = std::max(*workspace_size, cand.plan.workspace_bytes);
+  }
+  return W4A16_STATUS_SUCCESS;
+}
+
 // The validated arguments of one forward call.
 struct ForwardArgs {
   const void* x;
@@ -142,16 +157,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.splits = plan.sm90_splits;
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;
-    // Programmatic launch of the K-slice reduction except after the 128x128
-    // tile, as measured on H100 (bench/results/2026-11-26-h100-pdl/, four
-    // alternating runs): it saves 0.1-0.7 us after the 32- and 64-token tiles
-    // (M <= 64) and about 0.9 us after 128x256 at M = 256 on 4096x14336
-    // (45.6-45.9 us against 45.7-47.3), but costs 0.3-0.6 us after 128x128 at
-    // M = 96 / 128 on 4096x4096 and 4096x14336.  Why 128x128 differs is not
-    // known (its reduction reads 6-8 MB of partials, 128x256's at M = 256 16 MB).
-    sp.programmatic_reduce =
-        programmatic_launch_enabled() &&
-        kernels::kSm90MixedConfigs[static_cast<int>(plan.sm90_config)].tile_m != 128;
+    sp.programmatic_reduce = plan.sm90_programmatic_reduce && programmatic_launch_enabled();
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
   }
 
@@ -583,17 +589,8 @@ w4a16Status_t w4a16GetWorkspaceSize(int M, int N, int K, int group_size, int has
     }
     DeviceInfo dev;
     W4A16_RETURN_IF_ERROR(current_device_info(&dev));
-    w4a16::dispatch::GemmPlan plan;
-    const w4a16::dispatch::Problem problem = make_problem(M, N, K, group_size, has_zeros != 0);
-    W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan));
-    *workspace_size = plan.workspace_bytes;
-    if (autotune_enabled()) {
-      // Autotune may pick any candidate: enough for the largest.
-      std::vector<std::string> rejected;
-      for (const auto& cand : w4a16::dispatch::candidates(problem, {dev.arch(), dev.sm_count}, &rejected))
-        *workspace_size = std::max(*workspace_size, cand.plan.workspace_bytes);
-    }
-    return W4A16_STATUS_SUCCESS;
+    return planned_workspace(fn, make_problem(M, N, K, group_size, has_zeros != 0), dev,
+                             w4a16::dispatch::PackedLayout::canonical, workspace_size);
   });
 }
 
@@ -702,18 +699,8 @@ w4a16Status_t w4a16GetWorkspaceSizePacked(int M, const w4a16PackedWeights* packe
     W4A16_RETURN_IF_ERROR(check_m(fn, M, packed->N, packed->K));
     *workspace_size = 0;
     if (M == 0) return W4A16_STATUS_SUCCESS;
-    w4a16::dispatch::GemmPlan plan;
-    const auto problem = make_problem(M, packed->N, packed->K, packed->group_size, packed->has_zeros != 0);
-    W4A16_RETURN_IF_ERROR(make_plan(fn, problem, dev, &plan, w4a16::dispatch::PackedLayout::sm90_fragment));
-    *workspace_size = plan.workspace_bytes;
-    if (autotune_enabled()) {
-      // Autotune may pick any candidate: enough for the largest.
-      std::vector<std::string> rejected;
-      for (const auto& cand : w4a16::dispatch::candidates(problem, {dev.arch(), dev.sm_count}, &rejected,
-                                                          w4a16::dispatch::PackedLayout::sm90_fragment))
-        *workspace_size = std::max(*workspace_size, cand.plan.workspace_bytes);
-    }
-    return W4A16_STATUS_SUCCESS;
+    return planned_workspace(fn, make_problem(M, packed->N, packed->K, packed->group_size, packed->has_zeros != 0),
+                             dev, w4a16::dispatch::PackedLayout::sm90_fragment, workspace_size);
   });
 }
 

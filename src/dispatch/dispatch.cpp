@@ -104,6 +104,15 @@ void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
   plan->counters_offset = 0;
   plan->weights_reordered = c.weights == kernels::Sm90Weights::reordered;
   plan->reordered_w_offset = 0;
+  // The K-slice reduction as a programmatic dependent launch (splitk_reduce.h)
+  // except after the 128x128 tile, as measured on H100
+  // (bench/results/2026-11-26-h100-pdl/, alternating runs): it saves 0.1-0.7 us
+  // after the 32- and 64-token tiles (M <= 64) and about 0.9 us after 128x256
+  // at M = 256 on 4096x14336 (45.5-45.9 us against 45.7-47.6), but costs
+  // 0.3-0.6 us after 128x128 at M = 96 / 128 on 4096x4096 and 4096x14336.  Why
+  // 128x128 differs is not known (its reduction reads 6-8 MB of partials,
+  // 128x256's at M = 256 16 MB).  W4A16_PDL=0 turns it off at run time.
+  plan->sm90_programmatic_reduce = c.scheduler == kernels::Sm90Scheduler::kslices && c.tile_m != 128;
   if (plan->packed) {
     // The pack holds the reordered weights and the transposed params: only
     // CUTLASS's own stream-K workspace is left.

@@ -44,6 +44,7 @@ struct GemmPlan {
   size_t reordered_w_offset = 0;   // sm90 `_rp`: byte offset of the reordered weights (N * K / 2 bytes)
   size_t scales_t_offset = 0;  // sm90: byte offsets of the transposed scales and zeros in the workspace
   size_t zeros_t_offset = 0;
+  bool sm90_programmatic_reduce = false;  // sm90 kslices: the reduction is a programmatic dependent launch
   size_t cutlass_ws_offset = 0;  // sm90 stream-K: CUTLASS's own workspace (partials, flags)
   size_t cutlass_ws_bytes = 0;
   // Packed weights in the sm90 fragment order: the kernel reads the pack's

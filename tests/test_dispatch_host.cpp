@@ -121,6 +121,16 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
   // Per-channel weights cannot be cut into slices: the old choices.
   EXPECT_EQ(packed_name(Problem{64, 4096, 4096, 4096, true}), "sm90_coop_n128m64k64_sk_rp");
   EXPECT_EQ(packed_name(Problem{24, 4096, 4096, 4096, true}), "sm90_coop_n128m32k64_sk_rp");
+  // ... and on large weights no unsliced 256-row K-slice tile that leaves
+  // most SMs idle (16 CTAs of 256x32 on 4096x14336 at M = 16 measured 92.6 us):
+  // the decode kernels at M <= 16, stream-K above; one slice stays where the
+  // tiles alone fill more than half the SMs (28672x8192).
+  EXPECT_EQ(packed_name(Problem{16, 4096, 14336, 14336, true}), "decr_m16n32k128s2w8");
+  EXPECT_EQ(packed_name(Problem{12, 14336, 4096, 4096, false}), "decr_m16n32k128s2w2");
+  EXPECT_EQ(packed_name(Problem{32, 4096, 14336, 14336, true}), "sm90_coop_n128m32k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{16, 28672, 8192, 8192, true}), "sm90_coop_n256m32k64_ks_rp");
+  EXPECT_EQ(packed_name(Problem{64, 8192, 28672, 28672, true}), "sm90_coop_n128m64k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{64, 28672, 8192, 8192, true}), "sm90_coop_n256m64k64_ks_rp");
   for (int N : {2048, 4096, 8192, 14336, 28672})
     for (int K : {4096, 14336})
       for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {

@@ -288,7 +288,8 @@ GemmCase packed_case(int M, int N, int K, int g, bool zeros, float alpha = 1.0f,
 // dispatcher: every M from 1 to 65 (the packed decode kernels, then the
 // Hopper `_rp` configurations) on N = 1040 (a multiple of 16, not of any
 // column tile), the model shapes up to M = 256, per-channel K = 1056 (the
-// last 128-deep k block is a quarter full), g = 256, symmetric, alpha/beta,
+// last 128-deep k block is a quarter full) and K = 14336 (large weights that
+// cannot be cut into K slices), g = 256, symmetric, alpha/beta,
 // and packs that keep the canonical layout (g = 64, N % 16 != 0), which must
 // give the same results.  Bit-exact on integer data too.
 TEST_F(GemmGpu, PackedWeightsDispatched) {
@@ -299,6 +300,8 @@ TEST_F(GemmGpu, PackedWeightsDispatched) {
     cases.push_back(packed_case(M, 4096, 14336, 128, M != 8));
   }
   cases.push_back(packed_case(1, 4096, 4096, 4096, true));
+  cases.push_back(packed_case(16, 4096, 14336, 14336, true));   // per-channel, large: the decode kernels
+  cases.push_back(packed_case(32, 4096, 14336, 14336, false));  // per-channel, large: stream-K 128x32
   cases.push_back(packed_case(5, 2048, 1056, 1056, true));
   cases.push_back(packed_case(100, 2048, 1056, 1056, false));
   cases.push_back(packed_case(9, 8192, 2048, 256, true, 0.5f, 1.0f));

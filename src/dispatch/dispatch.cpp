@@ -443,19 +443,27 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   const long long weights = static_cast<long long>(p.N) * p.K;
   const bool large = weights >= (1LL << 25);
   const bool huge = weights >= (1LL << 27);
-  if (p.M <= 8 || (p.M <= 16 && !large)) {
+  const auto decode_twin = [&](const std::string& prefix) {
     plan.config = sm80_twin(choose_decode(p, d, &plan.reason), "dec_", "decr_");
-    plan.reason = "packed weights; " + plan.reason;
+    plan.reason = "packed weights; " + prefix + plan.reason;
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);
     return plan;
-  }
+  };
+  if (p.M <= 8 || (p.M <= 16 && !large)) return decode_twin("");
   // A K-slice configuration with the slices kslices_for gives it, or an
-  // empty name when fewer than 2 fit (and `always` is false).
-  const auto sliced = [&](const char* name, bool always, std::string* why, const char* rule) -> std::string {
+  // empty name when fewer than 2 fit.  `whole_wave`: one slice is accepted
+  // where the tiles alone take more than half the SMs (28672x8192 M = 16:
+  // 112 256x32 tiles unsliced, 56.5 us, the fifth session's best there), never
+  // where K simply cannot be cut (per-channel, g == K) and the tiles leave the
+  // GPU idle: 256x32 tiles unsliced on 4096x14336 at M = 16 are 16 CTAs, 92.6
+  // us (bench/results/2026-11-26-h100-decode-report-packed-5a1e7eb/, 70b and gK logs).
+  const auto sliced = [&](const char* name, bool whole_wave, std::string* why, const char* rule) -> std::string {
     const kernels::Sm90MixedConfigId id = sm90_id(name);
-    const int s = kslices_for(p, d, kernels::kSm90MixedConfigs[static_cast<int>(id)]);
-    if (s < 2 && !always) return "";
+    const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(id)];
+    const int s = kslices_for(p, d, c);
+    const long long tiles = static_cast<long long>(ceil_div(p.N, c.tile_n)) * ceil_div(p.M, c.tile_m);
+    if (s < 2 && !(whole_wave && tiles * 2 > d.sm_count)) return "";
     plan.sm90_splits = s;
     *why = std::string(rule) + " (" + std::to_string(s) + " K slices)";
     return name;
@@ -465,18 +473,21 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   if (p.M <= 32) {
     twin = large ? sliced("sm90_coop_n256m32k64_ks_rp", true, &why, "8 < M <= 32, N * K >= 2^25: 256x32 tiles")
                  : sliced("sm90_coop_n128m32k64_ks_rp", false, &why, "16 < M <= 32, N * K < 2^25: 128x32 tiles");
+    // K not cut into slices and few tiles: at M <= 16 the decode kernels
+    // (their split-K needs no whole groups; per-channel M = 16 on 4096x14336
+    // with canonical weights: 21.4 us, bench/results/2026-11-26-h100-issue3-decode-report-3a6501f).
+    if (twin.empty() && p.M <= 16) return decode_twin("8 < M <= 16, K not cut into slices of whole groups: ");
     if (twin.empty()) {
       twin = "sm90_coop_n128m32k64_sk_rp";
       why = "16 < M <= 32, K not cut into slices of whole groups: stream-K 128x32";
     }
   } else if (p.M <= 64) {
     const long long t64 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 64);
-    if (huge) {
-      twin = sliced("sm90_coop_n256m64k64_ks_rp", true, &why, "32 < M <= 64, N * K >= 2^27: 256x64 tiles");
-    } else if (t64 * 4 >= static_cast<long long>(d.sm_count) * 3) {
+    if (huge) twin = sliced("sm90_coop_n256m64k64_ks_rp", true, &why, "32 < M <= 64, N * K >= 2^27: 256x64 tiles");
+    if (twin.empty() && t64 * 4 >= static_cast<long long>(d.sm_count) * 3) {
       twin = "sm90_coop_n128m64k64_rp";
       why = "32 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs";
-    } else {
+    } else if (twin.empty()) {
       twin = sliced("sm90_coop_n128m64k64_ks_rp", false, &why, "32 < M <= 64, few 128x64 tiles");
       if (twin.empty()) {
         twin = "sm90_coop_n128m64k64_sk_rp";

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Print a Markdown table of a `w4a16 bench --json` result for the README.
 
-Usage: scripts/make_readme_table.py [RESULT.json]
-Without an argument, reads the newest bench/results/*.json of this repository.
+Usage: scripts/make_readme_table.py [RESULT.json ...]
+Without an argument, reads the newest bench/results/*.json of this repository.  With several
+files (runs of one device call, e.g. one per group size) it prints each run's caption, then one
+table of all their rows in the order given, then each run's command.
 Python 3 standard library only.
 """
 
@@ -94,20 +96,22 @@ def table(rows, show_group):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("result", nargs="?", help="bench JSON file (default: newest bench/results/*.json)")
+    parser.add_argument("result", nargs="*", help="bench JSON files (default: newest bench/results/*.json)")
     args = parser.parse_args()
-    path = args.result or newest_result()
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        sys.exit(f"make_readme_table.py: cannot read {path}: {e}")
-    meta, rows = data.get("meta", {}), data.get("rows", [])
-    if not rows:
-        sys.exit(f"make_readme_table.py: {path} has no rows")
+    runs = []
+    for path in args.result or [newest_result()]:
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except (OSError, json.JSONDecodeError) as e:
+            sys.exit(f"make_readme_table.py: cannot read {path}: {e}")
+        if not data.get("rows"):
+            sys.exit(f"make_readme_table.py: {path} has no rows")
+        runs.append((data.get("meta", {}), data["rows"]))
+    rows = [r for _, run_rows in runs for r in run_rows]
 
     show_group = len({(r.get("group"), r.get("zeros")) for r in rows}) > 1
-    out = [caption(meta, rows), ""] + table(rows, show_group)
+    out = ["\n\n".join(caption(meta, run_rows) for meta, run_rows in runs), ""] + table(rows, show_group)
     notes = []
     if any(r.get("rotated_below_2x_l2") for r in rows):
         notes.append("\\* weights rotated over fewer bytes than 2× L2 (copy cap): partly L2-resident.")
@@ -116,8 +120,9 @@ def main():
     notes.append("% floor = max(bytes / copy bandwidth, FLOPs / bf16 rate) ÷ time; time = median per launch "
                  "over CUDA-graph replays with weights rotated through more than 2× L2; "
                  "speedup = cuBLAS bf16 on the dequantized weights ÷ w4a16.")
-    if meta.get("command"):
-        notes.append(f"Command: `{meta['command']}`")
+    commands = [meta["command"] for meta, _ in runs if meta.get("command")]
+    if commands:
+        notes.append(("Command: " if len(commands) == 1 else "Commands: ") + "; ".join(f"`{c}`" for c in commands))
     out += ["", "\n\n".join(notes)]
     print("\n".join(out))
 

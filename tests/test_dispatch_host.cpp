@@ -192,7 +192,8 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
       }
   // The 16-token decode tiles with 2 or 4 warps along K served M = 9..16 on
   // many column tiles, where 256x32 K slices now win (14336x4096 M = 16: 19.3
-  // vs 21.7 us): forced / autotune only, like the canonical-only Hopper rows.
+  // vs 21.7 us): with g = 128 forced / autotune only (per-channel weights on
+  // large layers still get them, checked above).
   for (const auto& c : kSm80MmaConfigs) {
     const std::string name = c.name;
     if (w4a16::kernels::reads_packed(c.kind) && name != "decr_m16n32k128s2w2" && name != "decr_m16n32k128s2w4") {

@@ -436,7 +436,9 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 //    21.5); and 128x128 where canonical weights take 128x256 tiles whose last
 //    token tile is at most half full at 256 < M <= 512 (14336x4096 M = 320:
 //    76.0 vs 105.0 us).  Where K cannot be cut into two or more slices of
-//    whole groups (per-channel, g == K) the old choice stays.
+//    whole groups (per-channel, g == K) the old choice stays, and an unsliced
+//    256-row tile only where its tiles fill more than half the SMs; else the
+//    decode kernels at M <= 16 and stream-K above (see `sliced` below).
 GemmPlan plan_packed(const Problem& p, const Device& d) {
   GemmPlan plan{};
   plan.packed = true;

@@ -455,8 +455,8 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   if (p.M <= 8 || (p.M <= 16 && !large)) return decode_twin("");
   // A K-slice configuration with the slices kslices_for gives it, or an
   // empty name when fewer than 2 fit.  `whole_wave`: one slice is accepted
-  // where the tiles alone take more than half the SMs (28672x8192 M = 16:
-  // 112 256x32 tiles unsliced, 56.5 us, the fifth session's best there), never
+  // where the tiles alone take more than half the SMs (28672x8192 M = 16: 112
+  // unsliced 256x32 tiles, 56.1-56.5 us; 128-row tiles took 79.1), never
   // where K simply cannot be cut (per-channel, g == K) and the tiles leave the
   // GPU idle: 256x32 tiles unsliced on 4096x14336 at M = 16 are 16 CTAs, 92.6
   // us (bench/results/2026-11-26-h100-decode-report-packed-5a1e7eb/, 70b and gK logs).

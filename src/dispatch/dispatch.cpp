@@ -137,11 +137,16 @@ void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
                                                        : plan->zeros_t_offset + bytes;
 }
 
+// Output tiles of a Hopper configuration: weight rows x tokens.
+long long output_tiles(const Problem& p, const kernels::Sm90MixedConfig& c) {
+  return static_cast<long long>(ceil_div(p.N, c.tile_n)) * ceil_div(p.M, c.tile_m);
+}
+
 }  // namespace
 
 int kslices_for(const Problem& p, const Device& d, const kernels::Sm90MixedConfig& c) {
   if (p.group_size >= p.K) return 1;
-  const long long tiles = static_cast<long long>(ceil_div(p.N, c.tile_n)) * ceil_div(p.M, c.tile_m);
+  const long long tiles = output_tiles(p, c);
   int best = 1;
   for (int s = 2; s <= kMaxKSlices; ++s) {
     if (tiles * s > d.sm_count || p.K / s < kMinKSliceTiles * c.tile_k) break;
@@ -464,8 +469,7 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     const kernels::Sm90MixedConfigId id = sm90_id(name);
     const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(id)];
     const int s = kslices_for(p, d, c);
-    const long long tiles = static_cast<long long>(ceil_div(p.N, c.tile_n)) * ceil_div(p.M, c.tile_m);
-    if (s < 2 && !(whole_wave && tiles * 2 > d.sm_count)) return "";
+    if (s < 2 && !(whole_wave && output_tiles(p, c) * 2 > d.sm_count)) return "";
     plan.sm90_splits = s;
     *why = std::string(rule) + " (" + std::to_string(s) + " K slices)";
     return name;

@@ -207,6 +207,30 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
     EXPECT_EQ(reached.count(name), 1u) << name << " never picked";
 }
 
+// Packs with g = 64 (the sm90 fragment order since the decode kernels' half
+// groups) take the same kernels, slices and workspace as g = 128 on the LLM
+// shapes, whose K cuts into whole 64- and 128-deep groups alike: the decode
+// kernels at M <= 8, the Hopper `_rp` tiles above.
+TEST(Dispatch, PackedG64TakesTheG128Kernels) {
+  for (const auto& [N, K] : {std::pair{4096, 4096}, std::pair{14336, 4096}, std::pair{4096, 14336}}) {
+    for (int M : {1, 4, 8, 9, 16, 24, 32, 48, 64, 96, 128, 160, 256, 320, 512, 1024, 4096}) {
+      SCOPED_TRACE(std::to_string(M) + "x" + std::to_string(N) + "x" + std::to_string(K));
+      const GemmPlan p64 = w4a16::dispatch::plan_packed(Problem{M, N, K, 64, true}, kH100);
+      const GemmPlan p128 = w4a16::dispatch::plan_packed(Problem{M, N, K, 128, true}, kH100);
+      EXPECT_TRUE(p64.packed);
+      EXPECT_EQ(p64.sm90, p128.sm90);
+      if (p64.sm90) {
+        EXPECT_EQ(p64.sm90_config, p128.sm90_config);
+        EXPECT_EQ(p64.sm90_splits, p128.sm90_splits);
+      } else {
+        EXPECT_EQ(p64.config, p128.config);
+        EXPECT_EQ(p64.split_k, p128.split_k);
+      }
+      EXPECT_EQ(p64.workspace_bytes, p128.workspace_bytes);
+    }
+  }
+}
+
 TEST(Dispatch, PackedLayoutRules) {
   using w4a16::dispatch::PackedLayout;
   using w4a16::dispatch::packed_layout_for;
@@ -220,10 +244,12 @@ TEST(Dispatch, PackedLayoutRules) {
   EXPECT_NE(why.find("not an sm_90"), std::string::npos) << why;
   EXPECT_EQ(packed_layout_for(Problem{0, 4104, 4096, 128, true}, kH100, true, &why), PackedLayout::canonical);
   EXPECT_NE(why.find("N % 16"), std::string::npos) << why;
-  for (int g : {32, 64}) {
-    EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, g, true}, kH100, true, &why), PackedLayout::canonical);
-    EXPECT_NE(why.find("128-deep"), std::string::npos) << why;
-  }
+  // g = 64: the decode kernels' half-group instantiation and the 64-deep
+  // Hopper tiles read the pack; g = 32 has no Hopper tile (CUTLASS's k tile
+  // is at least 64 deep).
+  EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, 64, true}, kH100, true, &why), PackedLayout::sm90_fragment);
+  EXPECT_EQ(packed_layout_for(Problem{0, 4096, 4096, 32, true}, kH100, true, &why), PackedLayout::canonical);
+  EXPECT_NE(why.find("not a multiple of 64"), std::string::npos) << why;
 }
 
 // W4A16_FORCE_CONFIG must name a configuration that reads the weights as

@@ -290,8 +290,9 @@ GemmCase packed_case(int M, int N, int K, int g, bool zeros, float alpha = 1.0f,
 // column tile), the model shapes up to M = 256, per-channel K = 1056 (the
 // last 128-deep k block is a quarter full) and K = 14336 (large weights that
 // cannot be cut into K slices), g = 256, symmetric, alpha/beta,
-// and packs that keep the canonical layout (g = 64, N % 16 != 0), which must
-// give the same results.  Bit-exact on integer data too.
+// g = 64 (the decode kernels give each 64-deep half of a k block its own
+// group), and packs that keep the canonical layout (g = 32, N % 16 != 0),
+// which must give the same results.  Bit-exact on integer data too.
 TEST_F(GemmGpu, PackedWeightsDispatched) {
   std::vector<GemmCase> cases;
   for (int M = 1; M <= 65; ++M) cases.push_back(packed_case(M, 1040, 4096, 128, M % 2 == 1));
@@ -306,7 +307,10 @@ TEST_F(GemmGpu, PackedWeightsDispatched) {
   cases.push_back(packed_case(100, 2048, 1056, 1056, false));
   cases.push_back(packed_case(9, 8192, 2048, 256, true, 0.5f, 1.0f));
   cases.push_back(packed_case(300, 1024, 2048, 256, true, 2.0f, 0.5f));
-  cases.push_back(packed_case(3, 4096, 4096, 64, true));  // canonical layout: g splits a 128-deep block
+  cases.push_back(packed_case(3, 4096, 4096, 64, true));  // g = 64: the decode kernels' half groups
+  cases.push_back(packed_case(48, 4096, 4096, 64, true));  // g = 64: a Hopper K-slice tile on the pack
+  cases.push_back(packed_case(16, 14336, 4096, 64, false));
+  cases.push_back(packed_case(5, 4096, 4096, 32, true));  // canonical layout: no 32-deep Hopper tile
   cases.push_back(packed_case(7, 1032, 4096, 128, true)); // canonical layout: N % 16 != 0
   run_checked_cases(cases, cublas());
   run_exact_cases({packed_case(1, 1040, 2176, 128, true), packed_case(13, 2064, 1056, 1056, false, 2.0f, 1.0f),
@@ -316,7 +320,9 @@ TEST_F(GemmGpu, PackedWeightsDispatched) {
 // Every configuration that reads packed weights (the `decr` decode kernels
 // and the Hopper `_rp` configurations), forced, with and without split-K 3,
 // on its tile edges: g = 128 and per-channel (K = 1056 ends in a quarter of a
-// 128-deep block), N a multiple of 16 off the tile, zeros on and off, beta.
+// 128-deep block), g = 64 (K = 4160 and 2112 end in half a 128-deep block,
+// whose second half has no group), N a multiple of 16 off the tile, zeros on
+// and off, beta.
 // Needs the packed sm90 fragment order: skipped with the reason elsewhere.
 TEST_F(GemmGpu, PackedConfigurationsForced) {
   if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << "packed fragment order: " << why;
@@ -337,9 +343,35 @@ TEST_F(GemmGpu, PackedConfigurationsForced) {
     ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", spec.c_str(), 1), 0);
     run_checked_cases({packed_case(1, 144, 4096, 128, true), packed_case(16, 1040, 2048, 128, false),
                        packed_case(17, 272, 1056, 1056, true, 0.5f, 1.0f), packed_case(65, 4096, 4160, 4160, true),
-                       packed_case(8, 48, 7424, 128, true), packed_case(129, 528, 2048, 256, false, 2.0f, 0.5f)},
+                       packed_case(8, 48, 7424, 128, true), packed_case(129, 528, 2048, 256, false, 2.0f, 0.5f),
+                       packed_case(2, 1040, 4160, 64, true), packed_case(33, 272, 2048, 64, false, 1.0f, 1.0f)},
                       cublas());
-    run_exact_cases({packed_case(3, 1040, 2176, 128, true), packed_case(16, 144, 1056, 1056, false, 2.0f, 1.0f)});
+    run_exact_cases({packed_case(3, 1040, 2176, 128, true), packed_case(16, 144, 1056, 1056, false, 2.0f, 1.0f),
+                     packed_case(9, 1040, 2112, 64, true)});
+  }
+}
+
+// g = 64 on packed weights: every decode tile (`decr`), forced, with and
+// without split-K 3, runs its half-groups instantiation (each 64-deep half of
+// a 128-deep k block with its own scale and zero).  K = 4160 and 2112 end in
+// half a block whose second half is past K; M = 1..16 over the token tiles.
+// Small shapes, so that compute-sanitizer (memcheck, racecheck) can run it.
+TEST_F(GemmGpu, PackedHalfGroupsEveryDecodeTile) {
+  if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << "packed fragment order: " << why;
+  struct EnvGuard {
+    ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
+  } guard;
+  for (const auto& config : w4a16::kernels::kSm80MmaConfigs) {
+    if (!w4a16::kernels::reads_packed(config.kind)) continue;
+    for (const std::string& spec : {std::string(config.name), std::string(config.name) + ":3"}) {
+      SCOPED_TRACE("W4A16_FORCE_CONFIG=" + spec);
+      std::printf("W4A16_FORCE_CONFIG=%s (packed, g = 64)\n", spec.c_str());
+      ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", spec.c_str(), 1), 0);
+      run_checked_cases({packed_case(1, 1040, 4160, 64, true), packed_case(config.bm, 272, 2048, 64, false),
+                         packed_case(config.bm - 1, 144, 2112, 64, true, 0.5f, 1.0f)},
+                        cublas());
+      run_exact_cases({packed_case(2, 528, 2112, 64, true), packed_case(config.bm, 144, 4096, 64, false, 2.0f, 1.0f)});
+    }
   }
 }
 
@@ -387,8 +419,8 @@ TEST_F(GemmGpu, Sm90PrepackMatchesTheFragmentOrder) {
 // the table; results stay within the fp64 / cuBLAS checks whichever wins; a
 // second call (same process) reuses the table; a beta != 0 call does not tune.
 // Packed weights are tuned separately (the layout is part of the key) over
-// the kernels that read the pack; a pack in the canonical layout (g = 64
-// splits a 128-deep block) is keyed as canonical weights.
+// the kernels that read the pack; a pack in the canonical layout (g = 32:
+// no Hopper tile is that shallow) is keyed as canonical weights.
 TEST_F(GemmGpu, AutotuneChoosesACheckedConfigurationAndPersistsIt) {
   const std::string path = testing::TempDir() + "/w4a16_autotune_gpu_" + std::to_string(::getpid()) + ".txt";
   std::remove(path.c_str());
@@ -406,7 +438,7 @@ TEST_F(GemmGpu, AutotuneChoosesACheckedConfigurationAndPersistsIt) {
   if (sm90_skip_reason().empty()) {
     cases.push_back(packed_case(1, 4096, 4096, 128, true));    // the same problem, packed: a separate entry
     cases.push_back(packed_case(48, 4096, 14336, 128, true));  // K-slice candidates among them
-    cases.push_back(packed_case(3, 4096, 4096, 64, true));     // canonical pack: a third g = 64 entry
+    cases.push_back(packed_case(3, 4096, 4096, 32, true));     // canonical pack: a third entry (g = 32)
     entries += 3;
   } else {
     std::printf("packed autotune not run: %s\n", sm90_skip_reason().c_str());

@@ -157,7 +157,7 @@ W4A16_API w4a16Status_t w4a16GemmForward(const void* activation, const void* int
  * w4a16GetPackedWeightsSize bytes and replaces the canonical weights, scales
  * and zeros: they may be freed once the pack's stream work is done.  Its
  * layout is chosen for the current device (the sm_90 fragment order on
- * Hopper where N % 16 == 0 and g % 128 == 0 or g == K, else a copy of the
+ * Hopper where N % 16 == 0 and g % 64 == 0 or g == K, else a copy of the
  * canonical layout), so a pack is valid only on the device it was made on.
  * The descriptor is a plain host struct (copyable); its data pointer is the
  * caller's buffer.

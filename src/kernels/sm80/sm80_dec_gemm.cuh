@@ -61,7 +61,8 @@
 
 namespace w4a16::kernels {
 
-template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, bool REORDERED_ = false>
+template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, bool REORDERED_ = false,
+          bool HALF_GROUPS_ = false>
 struct Sm80DecTile {
   static constexpr int BM = BM_;  // tokens per CTA (n8 column blocks of the MMA)
   static constexpr int BN = BN_;  // output columns per CTA
@@ -72,6 +73,12 @@ struct Sm80DecTile {
   // Packed weights (the `decr` rows): the weights in the sm90 fragment order
   // and the group parameters transposed, [K/g, N] (docs/format.md, section 6).
   static constexpr bool kReordered = REORDERED_;
+  // Packed weights with g = 64: the two 64-deep halves j of a 128-deep k
+  // block (chunks j = 0, 1 of the lane) lie in different groups, so each
+  // half gets its own scale and zero (two loads per row instead of one).  A
+  // second instantiation, chosen at launch, so that g % 128 == 0 pays nothing.
+  static constexpr bool kHalfGroups = HALF_GROUPS_;
+  static_assert(!kHalfGroups || kReordered, "half groups: the packed (fragment-order) kernels only");
   static constexpr int kMT = BM / 8;              // token blocks of 8 per warp
   static constexpr int kR = BN / (16 * kWarpsN);  // m16 column blocks per warp
   // Activations ride in the register pipeline at M <= 16 (16 registers per
@@ -107,6 +114,7 @@ template <class T>
 struct Stage {
   uint4 w[T::kR][2];      // [m16 block][column 2g / 2g+1]: 32 nibbles each
   uint32_t sz[T::kR][2];  // group scale (low half) and zero (high half; 0 when symmetric), bf16
+  uint32_t sz_hi[T::kHalfGroups ? T::kR : 1][2];  // kHalfGroups: the same for the block's second 64-deep half
   uint4 x[T::kXInStage ? T::kMT : 1][4];  // [token block][word]: x[8w .. 8w+8)
 };
 
@@ -215,14 +223,14 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
 // The stage's packed (scale, zero) words of each m16 row block and half as
 // bf16x2 pairs (s, s) and (z, z), the operands of the dequantization's fma.
 template <class T>
-__device__ __forceinline__ void split_group_params(const Stage<T>& st, uint32_t (&s2)[T::kR][2],
+__device__ __forceinline__ void split_group_params(const uint32_t (&sz)[T::kR][2], uint32_t (&s2)[T::kR][2],
                                                    uint32_t (&z2)[T::kR][2]) {
 #pragma unroll
   for (int r = 0; r < T::kR; ++r)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      s2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x1010);  // (s, s)
-      z2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x3232);  // (z, z)
+      s2[r][h] = ptx::prmt(sz[r][h], 0, 0x1010);  // (s, s)
+      z2[r][h] = ptx::prmt(sz[r][h], 0, 0x3232);  // (z, z)
     }
 }
 
@@ -235,7 +243,7 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmPara
   constexpr int kXAhead = 3;
   constexpr int kItems = 4 * T::kMT;
   uint32_t s2[T::kR][2], z2[T::kR][2];
-  split_group_params<T>(st, s2, z2);
+  split_group_params<T>(st.sz, s2, z2);
   uint4 ring[T::kXInStage ? 1 : kXAhead + 1];
   if constexpr (!T::kXInStage) {
 #pragma unroll
@@ -366,6 +374,13 @@ __device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p,
       const uint32_t scale = v ? __ldg(p.scales + c.sz_idx[r][h]) : 0u;
       const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + c.sz_idx[r][h]) : 0u;
       st.sz[r][h] = scale | (zero << 16);
+      if constexpr (T::kHalfGroups) {
+        // The next group's row of the [K/g, N] params: k + 64 with g = 64.
+        const bool v1 = kv1 && ok;
+        const uint32_t scale1 = v1 ? __ldg(p.scales + c.sz_idx[r][h] + p.N) : 0u;
+        const uint32_t zero1 = (v1 && p.zeros != nullptr) ? __ldg(p.zeros + c.sz_idx[r][h] + p.N) : 0u;
+        st.sz_hi[r][h] = scale1 | (zero1 << 16);
+      }
     }
   }
 #pragma unroll
@@ -384,9 +399,12 @@ __device__ __forceinline__ void compute_stage_rp(const Stage<T>& st, float (&acc
   constexpr uint32_t kOne2 = 0x3F803F80u;        // bf16x2 (1, 1)
   constexpr uint32_t kMinus136x2 = 0xC308C308u;  // bf16x2 (-136, -136)
   uint32_t s2[T::kR][2], z2[T::kR][2];
-  split_group_params<T>(st, s2, z2);
+  split_group_params<T>(st.sz, s2, z2);
 #pragma unroll
   for (int j = 0; j < 2; ++j) {
+    if constexpr (T::kHalfGroups) {
+      if (j == 1) split_group_params<T>(st.sz_hi, s2, z2);
+    }
 #pragma unroll
     for (int w = 0; w < 4; ++w) {
       uint32_t a[T::kR][4];
@@ -625,7 +643,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
 // Host side: grid from the same constants as __launch_bounds__.  split_k > 1
 // zeroes the tile counters first (an async memset: capturable, no host sync).
 template <class T>
-cudaError_t launch_sm80_dec_gemm(const GemmParams& p, cudaStream_t stream) {
+cudaError_t launch_sm80_dec_gemm_as(const GemmParams& p, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((p.N + T::BN - 1) / T::BN), static_cast<unsigned>(p.split_k),
                   static_cast<unsigned>((p.M + T::BM - 1) / T::BM));
   if (p.split_k > 1) {
@@ -635,6 +653,20 @@ cudaError_t launch_sm80_dec_gemm(const GemmParams& p, cudaStream_t stream) {
   }
   sm80_dec_gemm_kernel<T><<<grid, T::kThreads, 0, stream>>>(p);
   return cudaGetLastError();
+}
+
+// Packed weights with groups shorter than the 128-deep k block (g = 64; the
+// pack takes no g below 64) run the half-groups instantiation.
+template <class T>
+cudaError_t launch_sm80_dec_gemm(const GemmParams& p, cudaStream_t stream) {
+  if constexpr (T::kReordered) {
+    if (p.groups_per_row > 1 && p.group_size < T::BK) {
+      if (p.group_size != T::BK / 2) return cudaErrorInvalidValue;
+      using H = Sm80DecTile<T::BM, T::BN, T::kWarpsK, T::kWarpsN, T::kStages, T::kMinBlocks, true, true>;
+      return launch_sm80_dec_gemm_as<H>(p, stream);
+    }
+  }
+  return launch_sm80_dec_gemm_as<T>(p, stream);
 }
 
 }  // namespace w4a16::kernels

@@ -662,7 +662,11 @@ cudaError_t launch_sm80_dec_gemm(const GemmParams& p, cudaStream_t stream) {
   if constexpr (T::kReordered) {
     if (p.groups_per_row > 1 && p.group_size < T::BK) {
       if (p.group_size != T::BK / 2) return cudaErrorInvalidValue;
-      using H = Sm80DecTile<T::BM, T::BN, T::kWarpsK, T::kWarpsN, T::kStages, T::kMinBlocks, true, true>;
+      // The two-column-block tiles at M <= 8 already use all 128 registers
+      // their occupancy allows; the second (scale, zero) pair per row spills,
+      // so they run with 3/4 of the CTAs per SM (measured: see docs/kernels.md).
+      constexpr int kMinBlocksHalf = T::BM == 8 && T::kR == 2 ? (T::kMinBlocks * 3 + 3) / 4 : T::kMinBlocks;
+      using H = Sm80DecTile<T::BM, T::BN, T::kWarpsK, T::kWarpsN, T::kStages, kMinBlocksHalf, true, true>;
       return launch_sm80_dec_gemm_as<H>(p, stream);
     }
   }

@@ -352,8 +352,9 @@ TEST_F(GemmGpu, PackedConfigurationsForced) {
 }
 
 // g = 64 on packed weights: every decode tile (`decr`), forced, with and
-// without split-K 3, runs its half-groups instantiation (each 64-deep half of
-// a 128-deep k block with its own scale and zero).  K = 4160 and 2112 end in
+// without split-K 3, runs its half-groups instantiation (each lane takes its
+// two k tiles from one 64-deep half of the 128-deep k block, and that half's
+// group parameters).  K = 4160 and 2112 end in
 // half a block whose second half is past K; M = 1..16 over the token tiles.
 // Small shapes, so that compute-sanitizer (memcheck, racecheck) can run it.
 TEST_F(GemmGpu, PackedHalfGroupsEveryDecodeTile) {

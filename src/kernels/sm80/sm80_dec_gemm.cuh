@@ -73,10 +73,14 @@ struct Sm80DecTile {
   // Packed weights (the `decr` rows): the weights in the sm90 fragment order
   // and the group parameters transposed, [K/g, N] (docs/format.md, section 6).
   static constexpr bool kReordered = REORDERED_;
-  // Packed weights with g = 64: the two 64-deep halves j of a 128-deep k
-  // block (chunks j = 0, 1 of the lane) lie in different groups, so each
-  // half gets its own scale and zero (two loads per row instead of one).  A
-  // second instantiation, chosen at launch, so that g % 128 == 0 pays nothing.
+  // Packed weights with g = 64 (two groups per 128-deep k block): lane t
+  // takes its two k tiles from one 64-deep half (kt = 8 kb + 2t + j instead of
+  // 8 kb + 4j + t), so it still needs one (scale, zero) per row and block, of
+  // its own half's group.  No extra register or load: a second register for
+  // the other half's parameters made the n32 tiles spill or, given more
+  // registers, lose occupancy (14336x4096 M = 1: 18.7 / 22.3 us against 16.1
+  // on canonical g = 64 weights; docs/perf-notes.md, eighth session).  A
+  // second instantiation, chosen at launch, so g % 128 == 0 keeps its code.
   static constexpr bool kHalfGroups = HALF_GROUPS_;
   static_assert(!kHalfGroups || kReordered, "half groups: the packed (fragment-order) kernels only");
   static constexpr int kMT = BM / 8;              // token blocks of 8 per warp
@@ -114,7 +118,6 @@ template <class T>
 struct Stage {
   uint4 w[T::kR][2];      // [m16 block][column 2g / 2g+1]: 32 nibbles each
   uint32_t sz[T::kR][2];  // group scale (low half) and zero (high half; 0 when symmetric), bf16
-  uint32_t sz_hi[T::kHalfGroups ? T::kR : 1][2];  // kHalfGroups: the same for the block's second 64-deep half
   uint4 x[T::kXInStage ? T::kMT : 1][4];  // [token block][word]: x[8w .. 8w+8)
 };
 
@@ -223,14 +226,14 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
 // The stage's packed (scale, zero) words of each m16 row block and half as
 // bf16x2 pairs (s, s) and (z, z), the operands of the dequantization's fma.
 template <class T>
-__device__ __forceinline__ void split_group_params(const uint32_t (&sz)[T::kR][2], uint32_t (&s2)[T::kR][2],
+__device__ __forceinline__ void split_group_params(const Stage<T>& st, uint32_t (&s2)[T::kR][2],
                                                    uint32_t (&z2)[T::kR][2]) {
 #pragma unroll
   for (int r = 0; r < T::kR; ++r)
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      s2[r][h] = ptx::prmt(sz[r][h], 0, 0x1010);  // (s, s)
-      z2[r][h] = ptx::prmt(sz[r][h], 0, 0x3232);  // (z, z)
+      s2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x1010);  // (s, s)
+      z2[r][h] = ptx::prmt(st.sz[r][h], 0, 0x3232);  // (z, z)
     }
 }
 
@@ -243,7 +246,7 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmPara
   constexpr int kXAhead = 3;
   constexpr int kItems = 4 * T::kMT;
   uint32_t s2[T::kR][2], z2[T::kR][2];
-  split_group_params<T>(st.sz, s2, z2);
+  split_group_params<T>(st, s2, z2);
   uint4 ring[T::kXInStage ? 1 : kXAhead + 1];
   if constexpr (!T::kXInStage) {
 #pragma unroll
@@ -300,8 +303,10 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmPara
 // (12, 28) for (row n0, k), (row n0 + 8, k), (row n0, k + 8), (row n0 + 8, k + 8).
 // Lane (g, t) loads chunk g of k tiles kt = 8 kb + 4 j + t (j = 0, 1): two
 // 16-byte loads per m16 block and k block, as in the canonical kernel, but
-// each warp load covers whole 128-byte lines.  Word w of chunk j then feeds
-// MMA (j, w) with k positions relabelled: lane t's positions (2t, 2t + 1)
+// each warp load covers whole 128-byte lines.  (kHalfGroups: kt = 8 kb + 2t
+// + j, both tiles of a lane in one 64-deep half; the sum over k does not care
+// which lane holds which tile, and each load still covers four whole lines.)
+// Word w of chunk j then feeds MMA (j, w) with k positions relabelled: lane t's positions (2t, 2t + 1)
 // and (2t + 8, 2t + 9) stand for k = 16 kt + 2w + {0, 1} and + 8, which are
 // words w of the lane's own two 16-byte activation loads x[16 kt .. +8) and
 // x[16 kt + 8 .. +16): the B operand needs no permute at all.
@@ -310,16 +315,22 @@ template <class T>
 struct LoadCursorRp {
   const uint8_t* w[T::kR][2];  // chunk (kt = 8 kb + 4 j + t, nt of block r, n0 = g)
   uint32_t sz_idx[T::kR][2];   // [K/g, N] index of the group params of rows g (h = 0), g + 8 (h = 1)
-  const uint16_t* x[T::kMT];   // x[token][16 t + 128 kb]; token 0 when token >= M
-  int k;                       // lane's first k of the block (j = 0): kb * 128 + 16t
+  const uint16_t* x[T::kMT];   // x[token][k]; token 0 when token >= M
+  int k;                       // lane's first k of the block (j = 0): kb * 128 + 16t (half groups: + 32t)
   uint32_t col_ok;             // bit r: m16 block r < N (N % 16 == 0 for packed weights)
   uint32_t tok_ok;
   uint32_t sz_step;            // group index step per block, times N
   size_t w_step;               // bytes between the warp's k blocks
 
+  // k tile of chunk j for lane t, relative to the block: 4j + t, or (half
+  // groups) 2t + j.
+  static constexpr int kTileOfT = T::kHalfGroups ? 2 : 1;
+  static constexpr int kTileOfJ = T::kHalfGroups ? 1 : 4;
+
   __device__ __forceinline__ void init(const GemmParams& p, const WarpPos& wp, int kb) {
-    k = kb * T::BK + 16 * wp.t;
-    const int gi = p.groups_per_row > 1 ? ((kb * T::BK) >> p.group_shift) : 0;
+    k = kb * T::BK + 16 * kTileOfT * wp.t;
+    // Half groups: the lane's group is that of its own half, 2 kb + t / 2.
+    const int gi = p.groups_per_row > 1 ? ((T::kHalfGroups ? k : kb * T::BK) >> p.group_shift) : 0;
     sz_step = p.groups_per_row > 1 ? static_cast<uint32_t>(((T::kWarpsK * T::BK) >> p.group_shift) * p.N) : 0u;
     w_step = static_cast<size_t>(T::kWarpsK) * (T::BK / 16) * 8 * p.N;
     col_ok = 0;
@@ -331,7 +342,7 @@ struct LoadCursorRp {
       const size_t nt = ok ? static_cast<size_t>(n16 / 16) : 0;
 #pragma unroll
       for (int j = 0; j < 2; ++j) {
-        const size_t kt = static_cast<size_t>(kb) * (T::BK / 16) + 4 * j + wp.t;
+        const size_t kt = static_cast<size_t>(kb) * (T::BK / 16) + kTileOfJ * j + kTileOfT * wp.t;
         w[r][j] = p.wq + kt * 8 * p.N + nt * 128 + 16 * wp.g;
       }
 #pragma unroll
@@ -362,7 +373,8 @@ template <class T>
 __device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p, LoadCursorRp<T>& c, bool active) {
   static_assert(T::kXInStage, "packed decode keeps the activations in the stage");
   const bool kv0 = active && c.k < p.K;
-  const bool kv1 = active && c.k + 64 < p.K;
+  constexpr int kJ = 16 * LoadCursorRp<T>::kTileOfJ;  // k from chunk 0's tile to chunk 1's
+  const bool kv1 = active && c.k + kJ < p.K;
 #pragma unroll
   for (int r = 0; r < T::kR; ++r) {
     const bool ok = (c.col_ok >> r) & 1u;
@@ -374,13 +386,6 @@ __device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p,
       const uint32_t scale = v ? __ldg(p.scales + c.sz_idx[r][h]) : 0u;
       const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + c.sz_idx[r][h]) : 0u;
       st.sz[r][h] = scale | (zero << 16);
-      if constexpr (T::kHalfGroups) {
-        // The next group's row of the [K/g, N] params: k + 64 with g = 64.
-        const bool v1 = kv1 && ok;
-        const uint32_t scale1 = v1 ? __ldg(p.scales + c.sz_idx[r][h] + p.N) : 0u;
-        const uint32_t zero1 = (v1 && p.zeros != nullptr) ? __ldg(p.zeros + c.sz_idx[r][h] + p.N) : 0u;
-        st.sz_hi[r][h] = scale1 | (zero1 << 16);
-      }
     }
   }
 #pragma unroll
@@ -388,8 +393,8 @@ __device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p,
     const bool tv = (c.tok_ok >> mt) & 1u;
     st.x[mt][0] = ptx::ldg_cached_16(c.x[mt], kv0 && tv);
     st.x[mt][1] = ptx::ldg_cached_16(c.x[mt] + 8, kv0 && tv);
-    st.x[mt][2] = ptx::ldg_cached_16(c.x[mt] + 64, kv1 && tv);
-    st.x[mt][3] = ptx::ldg_cached_16(c.x[mt] + 72, kv1 && tv);
+    st.x[mt][2] = ptx::ldg_cached_16(c.x[mt] + kJ, kv1 && tv);
+    st.x[mt][3] = ptx::ldg_cached_16(c.x[mt] + kJ + 8, kv1 && tv);
   }
   c.advance();
 }
@@ -399,12 +404,9 @@ __device__ __forceinline__ void compute_stage_rp(const Stage<T>& st, float (&acc
   constexpr uint32_t kOne2 = 0x3F803F80u;        // bf16x2 (1, 1)
   constexpr uint32_t kMinus136x2 = 0xC308C308u;  // bf16x2 (-136, -136)
   uint32_t s2[T::kR][2], z2[T::kR][2];
-  split_group_params<T>(st.sz, s2, z2);
+  split_group_params<T>(st, s2, z2);
 #pragma unroll
   for (int j = 0; j < 2; ++j) {
-    if constexpr (T::kHalfGroups) {
-      if (j == 1) split_group_params<T>(st.sz_hi, s2, z2);
-    }
 #pragma unroll
     for (int w = 0; w < 4; ++w) {
       uint32_t a[T::kR][4];
@@ -662,11 +664,7 @@ cudaError_t launch_sm80_dec_gemm(const GemmParams& p, cudaStream_t stream) {
   if constexpr (T::kReordered) {
     if (p.groups_per_row > 1 && p.group_size < T::BK) {
       if (p.group_size != T::BK / 2) return cudaErrorInvalidValue;
-      // The two-column-block tiles at M <= 8 already use all 128 registers
-      // their occupancy allows; the second (scale, zero) pair per row spills,
-      // so they run with 3/4 of the CTAs per SM (measured: see docs/kernels.md).
-      constexpr int kMinBlocksHalf = T::BM == 8 && T::kR == 2 ? (T::kMinBlocks * 3 + 3) / 4 : T::kMinBlocks;
-      using H = Sm80DecTile<T::BM, T::BN, T::kWarpsK, T::kWarpsN, T::kStages, kMinBlocksHalf, true, true>;
+      using H = Sm80DecTile<T::BM, T::BN, T::kWarpsK, T::kWarpsN, T::kStages, T::kMinBlocks, true, true>;
       return launch_sm80_dec_gemm_as<H>(p, stream);
     }
   }

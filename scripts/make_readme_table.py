@@ -2,9 +2,12 @@
 """Print a Markdown table of a `w4a16 bench --json` result for the README.
 
 Usage: scripts/make_readme_table.py [RESULT.json ...]
+       scripts/make_readme_table.py --compare BEFORE.json AFTER.json
 Without an argument, reads the newest bench/results/*.json of this repository.  With several
 files (runs of one device call, e.g. one per group size) it prints each run's caption, then one
-table of all their rows in the order given, then each run's command.
+table of all their rows in the order given, then each run's command.  --compare: one row per
+shape of both runs (same call, e.g. canonical against packed weights): both times, AFTER's
+speedup over BEFORE and over cuBLAS (AFTER's run), and both dispatched kernels.
 Python 3 standard library only.
 """
 
@@ -94,10 +97,34 @@ def table(rows, show_group):
     return lines
 
 
+def compare_table(before, after, labels):
+    key = lambda r: (r["M"], r["N"], r["K"], r.get("group"), r.get("zeros"))
+    old = {key(r): r for r in before}
+    head = ["M", "N", "K", f"{labels[0]} µs", f"{labels[1]} µs", f"{labels[1]} / {labels[0]}",
+            "cuBLAS µs", "speedup", f"{labels[0]} dispatch", f"{labels[1]} dispatch"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---:"] * 8 + [":---"] * 2) + "|"]
+    for r in after:
+        b = old.get(key(r))
+        if b is None:
+            continue
+        t0, t1 = b.get("time_us"), r.get("time_us")
+        gain = t0 / t1 if isinstance(t0, (int, float)) and isinstance(t1, (int, float)) and t1 > 0 else None
+        lines.append("| " + " | ".join([
+            str(r["M"]), str(r["N"]), str(r["K"]), num(t0, ".1f"), num(t1, ".1f"),
+            num(gain, ".2f") + "×", num(r.get("cublas_us"), ".1f"), num(speedup_of(r), ".2f") + "×",
+            f"`{cell(short_dispatch(b.get('dispatch', '')))}`", f"`{cell(short_dispatch(r.get('dispatch', '')))}`",
+        ]) + " |")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("result", nargs="*", help="bench JSON files (default: newest bench/results/*.json)")
+    parser.add_argument("--compare", action="store_true", help="two runs: BEFORE AFTER, one row per common shape")
+    parser.add_argument("--labels", default="before,after", help="column labels of --compare (default before,after)")
     args = parser.parse_args()
+    if args.compare and len(args.result) != 2:
+        sys.exit("make_readme_table.py: --compare takes exactly two JSON files")
     runs = []
     for path in args.result or [newest_result()]:
         try:
@@ -108,6 +135,18 @@ def main():
         if not data.get("rows"):
             sys.exit(f"make_readme_table.py: {path} has no rows")
         runs.append((data.get("meta", {}), data["rows"]))
+    if args.compare:
+        labels = args.labels.split(",")
+        if len(labels) != 2:
+            sys.exit("make_readme_table.py: --labels takes two comma-separated names")
+        out = ["\n\n".join(caption(meta, run_rows) for meta, run_rows in runs), ""]
+        out += compare_table(runs[0][1], runs[1][1], labels)
+        commands = [meta["command"] for meta, _ in runs if meta.get("command")]
+        out += ["", f"{labels[1]} / {labels[0]} = {labels[0]} time ÷ {labels[1]} time; speedup = cuBLAS bf16 "
+                f"on the dequantized weights ÷ {labels[1]} (its run). Commands: " +
+                "; ".join(f"`{c}`" for c in commands)]
+        print("\n".join(out))
+        return
     rows = [r for _, run_rows in runs for r in run_rows]
 
     show_group = len({(r.get("group"), r.get("zeros")) for r in rows}) > 1

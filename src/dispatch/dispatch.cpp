@@ -389,9 +389,10 @@ PackedLayout packed_layout_for(const Problem& p, const Device& d, bool sm90_buil
     say("canonical: N % 16 != 0 (the fragment order tiles 16 rows)");
     return PackedLayout::canonical;
   }
-  // g = 64 is packed too: the decode kernels give each 64-deep half of their
-  // 128-deep k block its own group parameters (sm80_dec_gemm.cuh, kHalfGroups)
-  // and the Hopper `_rp` tiles are 64 deep.  g = 32 is not: CUTLASS's
+  // g = 64 is packed too: the decode kernels' lanes then take both their k
+  // tiles from one 64-deep half of the 128-deep k block, so each lane still
+  // needs one group (sm80_dec_gemm.cuh, kHalfGroups), and the Hopper `_rp`
+  // tiles are 64 deep.  g = 32 is not: CUTLASS's
   // mixed-input mainloop needs g % TILE_K == 0 and TILE_K >= 64 (a static
   // assertion, K_BLOCK_MAX >= 4), so M > 16 would have no kernel for the pack.
   if (p.group_size != p.K && p.group_size % 64 != 0) {

@@ -306,14 +306,15 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmPara
 // each warp load covers whole 128-byte lines.  (kHalfGroups: kt = 8 kb + 2t
 // + j, both tiles of a lane in one 64-deep half; the sum over k does not care
 // which lane holds which tile, and each load still covers four whole lines.)
-// Word w of chunk j then feeds MMA (j, w) with k positions relabelled: lane t's positions (2t, 2t + 1)
-// and (2t + 8, 2t + 9) stand for k = 16 kt + 2w + {0, 1} and + 8, which are
-// words w of the lane's own two 16-byte activation loads x[16 kt .. +8) and
-// x[16 kt + 8 .. +16): the B operand needs no permute at all.
+// Word w of chunk j then feeds MMA (j, w) with k positions relabelled: lane
+// t's positions (2t, 2t + 1) and (2t + 8, 2t + 9) stand for k = 16 kt + 2w +
+// {0, 1} and + 8, which are words w of the lane's own two 16-byte activation
+// loads x[16 kt .. +8) and x[16 kt + 8 .. +16): the B operand needs no
+// permute at all.
 // The lane's outputs are rows g and g + 8 of each m16 block (not 2g, 2g + 1).
 template <class T>
 struct LoadCursorRp {
-  const uint8_t* w[T::kR][2];  // chunk (kt = 8 kb + 4 j + t, nt of block r, n0 = g)
+  const uint8_t* w[T::kR][2];  // chunk (kt = 8 kb + 4 j + t or 8 kb + 2t + j, nt of block r, n0 = g)
   uint32_t sz_idx[T::kR][2];   // [K/g, N] index of the group params of rows g (h = 0), g + 8 (h = 1)
   const uint16_t* x[T::kMT];   // x[token][k]; token 0 when token >= M
   int k;                       // lane's first k of the block (j = 0): kb * 128 + 16t (half groups: + 32t)

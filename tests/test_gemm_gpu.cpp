@@ -290,9 +290,9 @@ GemmCase packed_case(int M, int N, int K, int g, bool zeros, float alpha = 1.0f,
 // column tile), the model shapes up to M = 256, per-channel K = 1056 (the
 // last 128-deep k block is a quarter full) and K = 14336 (large weights that
 // cannot be cut into K slices), g = 256, symmetric, alpha/beta,
-// g = 64 (the decode kernels give each 64-deep half of a k block its own
-// group), and packs that keep the canonical layout (g = 32, N % 16 != 0),
-// which must give the same results.  Bit-exact on integer data too.
+// g = 64 (each decode lane takes its k tiles from one 64-deep half of the
+// k block, and that half's group), and packs that keep the canonical layout
+// (g = 32, N % 16 != 0), which must give the same results.  Bit-exact on integer data too.
 TEST_F(GemmGpu, PackedWeightsDispatched) {
   std::vector<GemmCase> cases;
   for (int M = 1; M <= 65; ++M) cases.push_back(packed_case(M, 1040, 4096, 128, M % 2 == 1));
@@ -354,8 +354,8 @@ TEST_F(GemmGpu, PackedConfigurationsForced) {
 // g = 64 on packed weights: every decode tile (`decr`), forced, with and
 // without split-K 3, runs its half-groups instantiation (each lane takes its
 // two k tiles from one 64-deep half of the 128-deep k block, and that half's
-// group parameters).  K = 4160 and 2112 end in
-// half a block whose second half is past K; M = 1..16 over the token tiles.
+// group parameters).  K = 4160 and 2112 end in half a block whose second
+// half is past K; M = 1..16 over the token tiles.
 // Small shapes, so that compute-sanitizer (memcheck, racecheck) can run it.
 TEST_F(GemmGpu, PackedHalfGroupsEveryDecodeTile) {
   if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << "packed fragment order: " << why;

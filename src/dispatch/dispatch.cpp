@@ -392,9 +392,9 @@ PackedLayout packed_layout_for(const Problem& p, const Device& d, bool sm90_buil
   // g = 64 is packed too: the decode kernels' lanes then take both their k
   // tiles from one 64-deep half of the 128-deep k block, so each lane still
   // needs one group (sm80_dec_gemm.cuh, kHalfGroups), and the Hopper `_rp`
-  // tiles are 64 deep.  g = 32 is not: CUTLASS's
-  // mixed-input mainloop needs g % TILE_K == 0 and TILE_K >= 64 (a static
-  // assertion, K_BLOCK_MAX >= 4), so M > 16 would have no kernel for the pack.
+  // tiles are 64 deep.  g = 32 is not: CUTLASS's mixed-input mainloop needs
+  // g % TILE_K == 0 and TILE_K >= 64 (a static assertion, K_BLOCK_MAX >= 4),
+  // so M > 16 would have no kernel for the pack.
   if (p.group_size != p.K && p.group_size % 64 != 0) {
     if (why != nullptr)
       say("canonical: g = " + std::to_string(p.group_size) +

@@ -78,8 +78,8 @@ struct Sm80DecTile {
   // 8 kb + 4j + t), so it still needs one (scale, zero) per row and block, of
   // its own half's group.  No extra register or load: a second register for
   // the other half's parameters made the n32 tiles spill or, given more
-  // registers, lose occupancy (14336x4096 M = 1: 18.7 / 22.3 us against 16.1
-  // on canonical g = 64 weights; docs/perf-notes.md, eighth session).  A
+  // registers, lose occupancy (14336x4096 M = 1: 18.7 / 22.3 us against
+  // 16.1-16.3 on canonical g = 64 weights; docs/perf-notes.md, eighth session).  A
   // second instantiation, chosen at launch, so g % 128 == 0 keeps its code.
   static constexpr bool kHalfGroups = HALF_GROUPS_;
   static_assert(!kHalfGroups || kReordered, "half groups: the packed (fragment-order) kernels only");

@@ -81,6 +81,40 @@ __device__ __forceinline__ void ldg_stream_16_keep(uint4& v, const void* ptr, bo
       : "l"(ptr), "r"(static_cast<int>(valid)));
 }
 
+// Predicated loads with no fill at all: when !valid the destination is
+// undefined.  For the decode kernels' hot loop, whose skipped loads are only
+// ever those of stages past the warp's last k block (never computed) and of
+// m16 blocks past N (rows discarded); K tails take a zero-filling path.
+// (Zero fills cost 16 moves per stage at M <= 8; docs/perf-notes.md.)
+__device__ __forceinline__ uint4 ldg_stream_16_pred(const void* ptr, bool valid) {
+  uint4 v;
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
+      " @p ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
+      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+      : "l"(ptr), "r"(static_cast<int>(valid)));
+  return v;
+}
+__device__ __forceinline__ uint4 ldg_cached_16_pred(const void* ptr, bool valid) {
+  uint4 v;
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
+      " @p ld.global.nc.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
+      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+      : "l"(ptr), "r"(static_cast<int>(valid)));
+  return v;
+}
+// 2-byte load into the low half of a 32-bit register (high half zero).
+__device__ __forceinline__ uint32_t ldg_u16_pred(const void* ptr, bool valid) {
+  uint32_t v;
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %2, 0;\n"
+      " @p ld.global.nc.u16 %0, [%1];\n}\n"
+      : "=r"(v)
+      : "l"(ptr), "r"(static_cast<int>(valid)));
+  return v;
+}
+
 // (a & b) ^ c in one LOP3 (the compiler emits an AND and a XOR when b and c
 // are both immediates, since a LOP3 encodes one immediate operand).
 __device__ __forceinline__ uint32_t and_xor(uint32_t a, uint32_t b, uint32_t c) {

@@ -315,11 +315,14 @@ __device__ __forceinline__ void compute_stage(const Stage<T>& st, const GemmPara
 template <class T>
 struct LoadCursorRp {
   const uint8_t* w[T::kR][2];  // chunk (kt = 8 kb + 4 j + t or 8 kb + 2t + j, nt of block r, n0 = g)
-  uint32_t sz_idx[T::kR][2];   // [K/g, N] index of the group params of rows g (h = 0), g + 8 (h = 1)
+  // Group params of row g of the warp's first m16 block in [K/g, N]; row
+  // g + 8h of block r is 16 r + 8 h elements on (load offsets, not registers).
+  const uint16_t* s;
+  const uint16_t* z;           // = s when symmetric (never read then)
+  bool has_zeros;
   const uint16_t* x[T::kMT];   // x[token][k]; token 0 when token >= M
   int k;                       // lane's first k of the block (j = 0): kb * 128 + 16t (half groups: + 32t)
   uint32_t col_ok;             // bit r: m16 block r < N (N % 16 == 0 for packed weights)
-  uint32_t tok_ok;
   uint32_t sz_step;            // group index step per block, times N
   size_t w_step;               // bytes between the warp's k blocks
 
@@ -346,11 +349,13 @@ struct LoadCursorRp {
         const size_t kt = static_cast<size_t>(kb) * (T::BK / 16) + kTileOfJ * j + kTileOfT * wp.t;
         w[r][j] = p.wq + kt * 8 * p.N + nt * 128 + 16 * wp.g;
       }
-#pragma unroll
-      for (int h = 0; h < 2; ++h)
-        sz_idx[r][h] = static_cast<uint32_t>(gi) * p.N + static_cast<uint32_t>(nt * 16 + wp.g + 8 * h);
     }
-    tok_ok = init_token_rows<T>(p, wp, k, x);
+    // Blocks r past N are never loaded (col_ok), so the base stays in range.
+    const size_t first = static_cast<size_t>(gi) * p.N + static_cast<size_t>(wp.n_warp < p.N ? wp.n_warp : 0) + wp.g;
+    s = p.scales + first;
+    has_zeros = p.zeros != nullptr;
+    z = has_zeros ? p.zeros + first : s;
+    init_token_rows<T>(p, wp, k, x);
   }
   __device__ __forceinline__ void advance() {
     k += T::kWarpsK * T::BK;
@@ -358,9 +363,9 @@ struct LoadCursorRp {
     for (int r = 0; r < T::kR; ++r) {
       w[r][0] += w_step;
       w[r][1] += w_step;
-      sz_idx[r][0] += sz_step;
-      sz_idx[r][1] += sz_step;
     }
+    s += sz_step;
+    z += sz_step;
 #pragma unroll
     for (int mt = 0; mt < T::kMT; ++mt) x[mt] += T::kWarpsK * T::BK;
   }
@@ -368,38 +373,81 @@ struct LoadCursorRp {
 
 // Stage layout for packed weights: w[r][j] = chunk j, sz[r][h] = (scale, zero)
 // of row g + 8h, x[mt][2j + half] = x[16 kt + 8 half .. +8) of chunk j's k tile.
-// A k tile at or past K (per-channel K % 128 != 0) loads nothing: its weight
-// registers keep finite stale codes and its activations read as 0.
+//
+// The hot loop's loader (load_stage_rp) fills nothing: a skipped load leaves
+// its registers undefined, which is safe because the only skipped loads are
+//   * those of a stage past the warp's last full k block (never computed);
+//   * those of an m16 block past N (its rows are never stored; a row of the
+//     MMA's A operand touches only its own row of the result).
+// A lane whose token is past M reads token 0's row (its output column is
+// discarded).  The K tail (a last k block that is partly past K: per-channel
+// K % 128 != 0, or g = 64 with K % 128 == 64) is left to one warp, after its
+// loop, with the zero-filling load_stage_rp_tail.  (Zero-filling every load
+// in the hot loop cost 16 moves per stage at M <= 8 and the 64-bit group-param
+// indices another 16, about 10% of the stage's instructions.)
 template <class T>
 __device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p, LoadCursorRp<T>& c, bool active) {
   static_assert(T::kXInStage, "packed decode keeps the activations in the stage");
-  const bool kv0 = active && c.k < p.K;
   constexpr int kJ = 16 * LoadCursorRp<T>::kTileOfJ;  // k from chunk 0's tile to chunk 1's
-  const bool kv1 = active && c.k + kJ < p.K;
+#pragma unroll
+  for (int r = 0; r < T::kR; ++r) {
+    const bool v = active && ((c.col_ok >> r) & 1u);
+    st.w[r][0] = ptx::ldg_stream_16_pred(c.w[r][0], v);
+    st.w[r][1] = ptx::ldg_stream_16_pred(c.w[r][1], v);
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const uint32_t scale = ptx::ldg_u16_pred(c.s + 16 * r + 8 * h, v);
+      const uint32_t zero = ptx::ldg_u16_pred(c.z + 16 * r + 8 * h, v && c.has_zeros);
+      st.sz[r][h] = ptx::prmt(scale, c.has_zeros ? zero : 0u, 0x5410);
+    }
+  }
+#pragma unroll
+  for (int mt = 0; mt < T::kMT; ++mt) {
+    st.x[mt][0] = ptx::ldg_cached_16_pred(c.x[mt], active);
+    st.x[mt][1] = ptx::ldg_cached_16_pred(c.x[mt] + 8, active);
+    st.x[mt][2] = ptx::ldg_cached_16_pred(c.x[mt] + kJ, active);
+    st.x[mt][3] = ptx::ldg_cached_16_pred(c.x[mt] + kJ + 8, active);
+  }
+  c.advance();
+}
+
+// The K tail's block: every load zero-filled, so that a k tile at or past K
+// adds exactly 0 (zero activations; zero scale and zero point, which turn
+// whatever codes the weight registers hold into 0).
+template <class T>
+__device__ __forceinline__ void load_stage_rp_tail(Stage<T>& st, const GemmParams& p, const LoadCursorRp<T>& c) {
+  constexpr int kJ = 16 * LoadCursorRp<T>::kTileOfJ;
+  const bool kv0 = c.k < p.K;
+  const bool kv1 = c.k + kJ < p.K;
 #pragma unroll
   for (int r = 0; r < T::kR; ++r) {
     const bool ok = (c.col_ok >> r) & 1u;
-    ptx::ldg_stream_16_keep(st.w[r][0], c.w[r][0], kv0 && ok);
-    ptx::ldg_stream_16_keep(st.w[r][1], c.w[r][1], kv1 && ok);
+    st.w[r][0] = ptx::ldg_stream_16(c.w[r][0], kv0 && ok);
+    st.w[r][1] = ptx::ldg_stream_16(c.w[r][1], kv1 && ok);
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const bool v = kv0 && ok;
-      const uint32_t scale = v ? __ldg(p.scales + c.sz_idx[r][h]) : 0u;
-      const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + c.sz_idx[r][h]) : 0u;
+      const uint32_t scale = v ? __ldg(c.s + 16 * r + 8 * h) : 0u;
+      const uint32_t zero = (v && c.has_zeros) ? __ldg(c.z + 16 * r + 8 * h) : 0u;
       st.sz[r][h] = scale | (zero << 16);
     }
   }
 #pragma unroll
   for (int mt = 0; mt < T::kMT; ++mt) {
-    const bool tv = (c.tok_ok >> mt) & 1u;
-    st.x[mt][0] = ptx::ldg_cached_16(c.x[mt], kv0 && tv);
-    st.x[mt][1] = ptx::ldg_cached_16(c.x[mt] + 8, kv0 && tv);
-    st.x[mt][2] = ptx::ldg_cached_16(c.x[mt] + kJ, kv1 && tv);
-    st.x[mt][3] = ptx::ldg_cached_16(c.x[mt] + kJ + 8, kv1 && tv);
+    st.x[mt][0] = ptx::ldg_cached_16(c.x[mt], kv0);
+    st.x[mt][1] = ptx::ldg_cached_16(c.x[mt] + 8, kv0);
+    st.x[mt][2] = ptx::ldg_cached_16(c.x[mt] + kJ, kv1);
+    st.x[mt][3] = ptx::ldg_cached_16(c.x[mt] + kJ + 8, kv1);
   }
-  c.advance();
 }
 
+// One k block of packed weights.  MMA (j, u, half) takes, per m16 block, the
+// nibble pairs of chunk j's words 2u and 2u + 1 that hold one k half (pairs
+// 2 half, 2 half + 1: rows g and g + 8): its logical k (2t, 2t + 1) are word
+// 2u's physical k and (2t + 8, 2t + 9) word 2u + 1's, so the B operand is
+// words 2u and 2u + 1 of one activation load, an aligned register pair
+// (pairing words w and w + 4 of two loads, as the fragment order's own k
+// labels would, cost two moves per MMA).
 template <class T>
 __device__ __forceinline__ void compute_stage_rp(const Stage<T>& st, float (&acc)[T::kR][T::kMT][4]) {
   constexpr uint32_t kOne2 = 0x3F803F80u;        // bf16x2 (1, 1)
@@ -409,24 +457,29 @@ __device__ __forceinline__ void compute_stage_rp(const Stage<T>& st, float (&acc
 #pragma unroll
   for (int j = 0; j < 2; ++j) {
 #pragma unroll
-    for (int w = 0; w < 4; ++w) {
-      uint32_t a[T::kR][4];
+    for (int u = 0; u < 2; ++u) {
 #pragma unroll
-      for (int r = 0; r < T::kR; ++r) {
-        const uint32_t word = word_of(st.w[r][j], w);
+      for (int half = 0; half < 2; ++half) {
+        uint32_t a[T::kR][4];
 #pragma unroll
-        for (int i = 0; i < 4; ++i) {  // a0..a3: (row g, k), (row g+8, k), (row g, k+8), (row g+8, k+8)
-          const uint32_t biased = ptx::and_xor(word >> (4 * i), 0x000F000Fu, 0x43084308u);  // 128 + q + 8
-          const uint32_t q = ptx::fma_bf16x2(biased, kOne2, kMinus136x2);
-          a[r][i] = ptx::fma_bf16x2(q, s2[r][i & 1], z2[r][i & 1]);
+        for (int r = 0; r < T::kR; ++r) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {  // a0..a3: (row g, k), (row g+8, k), (row g, k'), (row g+8, k')
+            const uint32_t word = word_of(st.w[r][j], 2 * u + (e >> 1));
+            const int pair = 2 * half + (e & 1);
+            const uint32_t biased = ptx::and_xor(word >> (4 * pair), 0x000F000Fu, 0x43084308u);  // 128 + q + 8
+            const uint32_t q = ptx::fma_bf16x2(biased, kOne2, kMinus136x2);
+            a[r][e] = ptx::fma_bf16x2(q, s2[r][e & 1], z2[r][e & 1]);
+          }
         }
-      }
 #pragma unroll
-      for (int mt = 0; mt < T::kMT; ++mt) {
-        const uint32_t b0 = word_of(st.x[mt][2 * j], w);
-        const uint32_t b1 = word_of(st.x[mt][2 * j + 1], w);
+        for (int mt = 0; mt < T::kMT; ++mt) {
+          const uint4& xv = st.x[mt][2 * j + half];
+          const uint32_t b0 = u == 0 ? xv.x : xv.z;
+          const uint32_t b1 = u == 0 ? xv.y : xv.w;
 #pragma unroll
-        for (int r = 0; r < T::kR; ++r) ptx::mma_bf16_16816(acc[r][mt], a[r], b0, b1);
+          for (int r = 0; r < T::kR; ++r) ptx::mma_bf16_16816(acc[r][mt], a[r], b0, b1);
+        }
       }
     }
   }
@@ -550,23 +603,41 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     else
       dec::load_stage<T>(stage, p, cursor, active);
   };
+  // Packed weights: a last k block partly past K is not part of the hot loop
+  // (its loads would need zero fills); the warp that owns it takes it after
+  // the loop.  The canonical loader zero-fills and needs no such split.
+  bool owns_tail = false;
+  if constexpr (T::kReordered)
+    owns_tail = (p.K % T::BK) != 0 && kb_end == k_blocks && my_blocks > 0 &&
+                kb_begin + wk + T::kWarpsK * (my_blocks - 1) == k_blocks - 1;
+  const int loop_blocks = my_blocks - (owns_tail ? 1 : 0);
+
   cursor.init(p, wp, kb_begin + wk);
 #pragma unroll
   for (int s = 0; s < T::kStages; ++s) {
+    if constexpr (!T::kReordered) {
 #pragma unroll
-    for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
-    load(st[s], s < my_blocks);
+      for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
+    }
+    load(st[s], s < loop_blocks);
   }
-  for (int i = 0; i < my_blocks; i += T::kStages) {
+  for (int i = 0; i < loop_blocks; i += T::kStages) {
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
-      if (i + s < my_blocks) {
+      if (i + s < loop_blocks) {
         if constexpr (T::kReordered)
           dec::compute_stage_rp<T>(st[s], acc);
         else
           dec::compute_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
-        load(st[s], i + s + T::kStages < my_blocks);
+        load(st[s], i + s + T::kStages < loop_blocks);
       }
+    }
+  }
+  if constexpr (T::kReordered) {
+    if (owns_tail) {
+      cursor.init(p, wp, k_blocks - 1);
+      dec::load_stage_rp_tail<T>(st[0], p, cursor);
+      dec::compute_stage_rp<T>(st[0], acc);
     }
   }
 

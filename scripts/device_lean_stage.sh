@@ -47,3 +47,19 @@ sanitize)
   rm $R/sanitizer-full.log ;;
 esac
 tar czf $OUT/results.tgz -C $R . && rm -rf $R
+# PART=ncu (appended case, run separately): stall reasons of the decode kernels, both builds.
+if [ "${PART}" = ncu ]; then
+  R=$OUT/r; mkdir -p $R
+  M='regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio'
+  for who in base new; do
+    cli=$B/tools/cli/w4a16; [ $who = base ] && cli=$BASE
+    for shape in 1x14336x4096 1x4096x4096 16x4096x4096; do
+      cfg=""; [ $shape = 16x4096x4096 ] && cfg="--config decr_m16n32k128s2w8"
+      timeout 120 ncu -k regex:sm80_dec_gemm --launch-skip 3 --launch-count 1 \
+        --section SpeedOfLight --section SchedulerStats --section WarpStateStats --section Occupancy \
+        --section MemoryWorkloadAnalysis --metrics "$M" \
+        $cli bench --quick --packed --repeats 1 --shapes $shape $cfg > $R/ncu-$who-$shape.txt 2>&1
+    done
+  done
+  tar czf $OUT/results.tgz -C $R . && rm -rf $R
+fi

@@ -63,3 +63,18 @@ if [ "${PART}" = ncu ]; then
   done
   tar czf $OUT/results.tgz -C $R . && rm -rf $R
 fi
+# PART=variants (appended): base, v1 (this build's CLI), and the CLIs in
+# build-carry/var (gzipped), alternating on the decode shapes.
+if [ "${PART}" = variants ]; then
+  R=$OUT/r; mkdir -p $R
+  for f in build-carry/var/*.gz; do gunzip -c $f > ${f%.gz}; chmod +x ${f%.gz}; done
+  s=$(decode_shapes)
+  for round in 1 2; do
+    for who in base v1 $(cd build-carry/var && ls | grep -v '\.gz$' | sed 's/w4a16-//'); do
+      cli=$B/tools/cli/w4a16; [ $who = base ] && cli=$BASE; [ -x build-carry/var/w4a16-$who ] && cli=build-carry/var/w4a16-$who
+      timeout 100 $cli bench --quick --packed --shapes "$s" --json $R/$who-$round.json > $R/$who-$round.log 2>&1
+      echo "rc=$?" >> $R/$who-$round.log
+    done
+  done
+  tar czf $OUT/results.tgz -C $R . && rm -rf $R
+fi

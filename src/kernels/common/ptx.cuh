@@ -104,10 +104,12 @@ __device__ __forceinline__ uint4 ldg_cached_16_pred(const void* ptr, bool valid)
       : "l"(ptr), "r"(static_cast<int>(valid)));
   return v;
 }
-// 2-byte load into the low half of a 32-bit register (high half zero).
+// 2-byte load into the low half of a 32-bit register (high half zero).  Not
+// volatile: the group parameters are read-only for the kernel's lifetime, so
+// the compiler may move the load (measured the same as volatile).
 __device__ __forceinline__ uint32_t ldg_u16_pred(const void* ptr, bool valid) {
   uint32_t v;
-  asm volatile(
+  asm(
       "{\n .reg .pred p;\n setp.ne.b32 p, %2, 0;\n"
       " @p ld.global.nc.u16 %0, [%1];\n}\n"
       : "=r"(v)

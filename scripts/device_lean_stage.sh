@@ -78,3 +78,19 @@ if [ "${PART}" = variants ]; then
   done
   tar czf $OUT/results.tgz -C $R . && rm -rf $R
 fi
+# PART=onetoken (appended, experiment): W4A16_ONE_TOKEN=0/1 alternating at
+# M = 1, then the packed tests with it on.
+if [ "${PART}" = onetoken ]; then
+  R=$OUT/r; mkdir -p $R
+  s=1x14336x4096,1x4096x14336,1x4096x4096,1x28672x8192,1x8192x28672
+  for round in 1 2 3; do
+    for on in 0 1; do
+      W4A16_ONE_TOKEN=$on timeout 100 $B/tools/cli/w4a16 bench --quick --packed --shapes "$s" \
+        --json $R/ot$on-$round.json > $R/ot$on-$round.log 2>&1
+    done
+  done
+  { W4A16_ONE_TOKEN=1 timeout 240 $B/tests/test_gemm_gpu --gtest_brief=1 \
+      --gtest_filter='*PackedConfigurationsForced*:*PackedWeightsDispatched*:*PackedDeterministic*'
+    echo "test_gemm_gpu (one token) rc=$?"; } > $R/gtest-onetoken.log 2>&1
+  tar czf $OUT/results.tgz -C $R . && rm -rf $R
+fi

@@ -9,6 +9,7 @@
 #               GPU tests
 #   PART=tests  every GPU test and `verify --quick`
 #   PART=sanitize  memcheck and racecheck over the packed decode-tile tests
+#   (PART=ncu, variants and final below)
 B=build-gpu
 BASE=build-carry/base/w4a16
 export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
@@ -78,19 +79,20 @@ if [ "${PART}" = variants ]; then
   done
   tar czf $OUT/results.tgz -C $R . && rm -rf $R
 fi
-# PART=onetoken (appended, experiment): W4A16_ONE_TOKEN=0/1 alternating at
-# M = 1, then the packed tests with it on.
-if [ "${PART}" = onetoken ]; then
+# PART=final (appended): previous main's CLI against this build's on the
+# decode shapes (two rounds), then the issue targets with packed weights.
+if [ "${PART}" = final ]; then
   R=$OUT/r; mkdir -p $R
-  s=1x14336x4096,1x4096x14336,1x4096x4096,1x28672x8192,1x8192x28672
-  for round in 1 2 3; do
-    for on in 0 1; do
-      W4A16_ONE_TOKEN=$on timeout 100 $B/tools/cli/w4a16 bench --quick --packed --shapes "$s" \
-        --json $R/ot$on-$round.json > $R/ot$on-$round.log 2>&1
+  s=$(decode_shapes)
+  for round in 1 2; do
+    for who in base new; do
+      cli=$B/tools/cli/w4a16; [ $who = base ] && cli=$BASE
+      timeout 100 $cli bench --quick --packed --shapes "$s" --json $R/$who-$round.json > $R/$who-$round.log 2>&1
+      echo "rc=$?" >> $R/$who-$round.log
     done
   done
-  { W4A16_ONE_TOKEN=1 timeout 240 $B/tests/test_gemm_gpu --gtest_brief=1 \
-      --gtest_filter='*PackedConfigurationsForced*:*PackedWeightsDispatched*:*PackedDeterministic*'
-    echo "test_gemm_gpu (one token) rc=$?"; } > $R/gtest-onetoken.log 2>&1
+  timeout 150 $B/tools/cli/w4a16 bench --quick --packed --shapes "$(cat scripts/target_shapes.txt)" \
+    --json $R/targets-packed.json > $R/targets-packed.log 2>&1
+  echo "rc=$?" >> $R/targets-packed.log
   tar czf $OUT/results.tgz -C $R . && rm -rf $R
 fi

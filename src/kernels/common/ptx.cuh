@@ -104,15 +104,6 @@ __device__ __forceinline__ uint4 ldg_cached_16_pred(const void* ptr, bool valid)
       : "l"(ptr), "r"(static_cast<int>(valid)));
   return v;
 }
-__device__ __forceinline__ uint2 ldg_cached_8_pred(const void* ptr, bool valid) {
-  uint2 v;
-  asm volatile(
-      "{\n .reg .pred p;\n setp.ne.b32 p, %3, 0;\n"
-      " @p ld.global.nc.v2.u32 {%0, %1}, [%2];\n}\n"
-      : "=r"(v.x), "=r"(v.y)
-      : "l"(ptr), "r"(static_cast<int>(valid)));
-  return v;
-}
 // 2-byte load into the low half of a 32-bit register (high half zero).  Not
 // volatile: the group parameters are read-only for the kernel's lifetime, so
 // the compiler may move the load (measured the same as volatile).

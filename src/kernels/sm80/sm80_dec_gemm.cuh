@@ -53,7 +53,6 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
-#include <cstdlib>
 #include <type_traits>
 
 #include "kernels/common/gemm_params.h"
@@ -63,7 +62,7 @@
 namespace w4a16::kernels {
 
 template <int BM_, int BN_, int WARPS_K_, int WARPS_N_, int STAGES_, int MIN_BLOCKS_, bool REORDERED_ = false,
-          bool HALF_GROUPS_ = false, bool ONE_TOKEN_ = false>
+          bool HALF_GROUPS_ = false>
 struct Sm80DecTile {
   static constexpr int BM = BM_;  // tokens per CTA (n8 column blocks of the MMA)
   static constexpr int BN = BN_;  // output columns per CTA
@@ -84,12 +83,6 @@ struct Sm80DecTile {
   // second instantiation, chosen at launch, so g % 128 == 0 keeps its code.
   static constexpr bool kHalfGroups = HALF_GROUPS_;
   static_assert(!kHalfGroups || kReordered, "half groups: the packed (fragment-order) kernels only");
-  // M = 1 on packed weights: the 64 activation bytes a lane t needs per
-  // stage are spread over the 8 lanes g of its column (8 bytes each) and
-  // shuffled in at use, which frees 14 registers per stage for one more
-  // stage in flight.
-  static constexpr bool kOneToken = ONE_TOKEN_;
-  static_assert(!kOneToken || (kReordered && BM_ == 8), "one token: the packed n8 kernels only");
   static constexpr int kMT = BM / 8;              // token blocks of 8 per warp
   static constexpr int kR = BN / (16 * kWarpsN);  // m16 column blocks per warp
   // Activations ride in the register pipeline at M <= 16 (16 registers per
@@ -125,8 +118,7 @@ template <class T>
 struct Stage {
   uint4 w[T::kR][2];      // [m16 block][column 2g / 2g+1]: 32 nibbles each
   uint32_t sz[T::kR][2];  // group scale (low half) and zero (high half; 0 when symmetric), bf16
-  uint4 x[T::kXInStage && !T::kOneToken ? T::kMT : 1][4];  // [token block][word]: x[8w .. 8w+8)
-  uint2 xp;  // kOneToken: piece g of lane t's activations (load_stage_rp)
+  uint4 x[T::kXInStage ? T::kMT : 1][4];  // [token block][word]: x[8w .. 8w+8)
 };
 
 // Activation operand (word w, token block mt) of k block kb.
@@ -340,11 +332,6 @@ struct LoadCursorRp {
   // groups) 2t + j.
   static constexpr int kTileOfT = T::kHalfGroups ? 2 : 1;
   static constexpr int kTileOfJ = T::kHalfGroups ? 1 : 4;
-  // kOneToken: piece p = 4j + 2 half + u of a lane's activations is the B
-  // pair of MMA (j, u, half): x[16 kt_j + 8 half + 4u .. +4).
-  static __device__ __forceinline__ int piece_offset(int piece) {
-    return 16 * kTileOfJ * (piece >> 2) + 8 * ((piece >> 1) & 1) + 4 * (piece & 1);
-  }
 
   __device__ __forceinline__ void init(const GemmParams& p, const WarpPos& wp, int kb) {
     k = kb * T::BK + 16 * kTileOfT * wp.t;
@@ -367,7 +354,6 @@ struct LoadCursorRp {
     has_zeros = p.zeros != nullptr;
     z = has_zeros ? p.zeros + first : s;
     init_token_rows<T>(p, wp, k, x);
-    if constexpr (T::kOneToken) x[0] = p.x + k + piece_offset(wp.g);
   }
   __device__ __forceinline__ void advance() {
     k += T::kWarpsK * T::BK;
@@ -410,16 +396,12 @@ __device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p,
       st.sz[r][h] = ptx::prmt(scale, c.has_zeros ? zero : 0u, 0x5410);
     }
   }
-  if constexpr (T::kOneToken) {
-    st.xp = ptx::ldg_cached_8_pred(c.x[0], active);
-  } else {
 #pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt) {
-      st.x[mt][0] = ptx::ldg_cached_16_pred(c.x[mt], active);
-      st.x[mt][1] = ptx::ldg_cached_16_pred(c.x[mt] + 8, active);
-      st.x[mt][2] = ptx::ldg_cached_16_pred(c.x[mt] + kJ, active);
-      st.x[mt][3] = ptx::ldg_cached_16_pred(c.x[mt] + kJ + 8, active);
-    }
+  for (int mt = 0; mt < T::kMT; ++mt) {
+    st.x[mt][0] = ptx::ldg_cached_16_pred(c.x[mt], active);
+    st.x[mt][1] = ptx::ldg_cached_16_pred(c.x[mt] + 8, active);
+    st.x[mt][2] = ptx::ldg_cached_16_pred(c.x[mt] + kJ, active);
+    st.x[mt][3] = ptx::ldg_cached_16_pred(c.x[mt] + kJ + 8, active);
   }
   c.advance();
 }
@@ -445,18 +427,12 @@ __device__ __forceinline__ void load_stage_rp_tail(Stage<T>& st, const GemmParam
       st.sz[r][h] = scale | (zero << 16);
     }
   }
-  if constexpr (T::kOneToken) {
-    // Pieces g < 4 lie in chunk 0's k tile, g >= 4 in chunk 1's.
-    const bool v = (threadIdx.x & 31) < 16 ? kv0 : kv1;
-    st.xp = v ? *reinterpret_cast<const uint2*>(c.x[0]) : make_uint2(0u, 0u);
-  } else {
 #pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt) {
-      st.x[mt][0] = ptx::ldg_cached_16(c.x[mt], kv0);
-      st.x[mt][1] = ptx::ldg_cached_16(c.x[mt] + 8, kv0);
-      st.x[mt][2] = ptx::ldg_cached_16(c.x[mt] + kJ, kv1);
-      st.x[mt][3] = ptx::ldg_cached_16(c.x[mt] + kJ + 8, kv1);
-    }
+  for (int mt = 0; mt < T::kMT; ++mt) {
+    st.x[mt][0] = ptx::ldg_cached_16(c.x[mt], kv0);
+    st.x[mt][1] = ptx::ldg_cached_16(c.x[mt] + 8, kv0);
+    st.x[mt][2] = ptx::ldg_cached_16(c.x[mt] + kJ, kv1);
+    st.x[mt][3] = ptx::ldg_cached_16(c.x[mt] + kJ + 8, kv1);
   }
 }
 
@@ -503,16 +479,9 @@ __device__ __forceinline__ void compute_stage_rp(const Stage<T>& st, float (&acc
             for (int e = 0; e < 4; ++e)  // (row g, k), (row g+8, k), (row g, k'), (row g+8, k')
               a[r][e] = dequant_pair(word_of(st.w[r][j], 2 * u + (e >> 1)), 2 * half + (e & 1), s2[r][e & 1],
                                      z2[r][e & 1]);
-          uint32_t b0, b1;
-          if constexpr (T::kOneToken) {
-            const int src = 4 * (4 * j + 2 * half + u) + (threadIdx.x & 3);  // lane (piece, t)
-            b0 = __shfl_sync(0xFFFFFFFFu, st.xp.x, src);
-            b1 = __shfl_sync(0xFFFFFFFFu, st.xp.y, src);
-          } else {
-            const uint4& xv = st.x[0][2 * j + half];
-            b0 = u == 0 ? xv.x : xv.z;
-            b1 = u == 0 ? xv.y : xv.w;
-          }
+          const uint4& xv = st.x[0][2 * j + half];
+          const uint32_t b0 = u == 0 ? xv.x : xv.z;
+          const uint32_t b1 = u == 0 ? xv.y : xv.w;
 #pragma unroll
           for (int r = 0; r < T::kR; ++r) ptx::mma_bf16_16816(acc[r][0], a[r], b0, b1);
         }
@@ -782,26 +751,10 @@ cudaError_t launch_sm80_dec_gemm_as(const GemmParams& p, cudaStream_t stream) {
   return cudaGetLastError();
 }
 
-// Experiment switch (ninth session): W4A16_ONE_TOKEN=1 runs the one-token
-// instantiation at M = 1.
-inline bool getenv_one_token() {
-  static const bool on = [] {
-    const char* e = std::getenv("W4A16_ONE_TOKEN");
-    return e != nullptr && e[0] == '1';
-  }();
-  return on;
-}
-
 // Packed weights with groups shorter than the 128-deep k block (g = 64; the
 // pack takes no g below 64) run the half-groups instantiation.
 template <class T>
 cudaError_t launch_sm80_dec_gemm(const GemmParams& p, cudaStream_t stream) {
-  if constexpr (T::kReordered && T::BM == 8) {
-    if (p.M == 1 && (p.groups_per_row == 1 || p.group_size >= T::BK) && getenv_one_token()) {
-      using O = Sm80DecTile<T::BM, T::BN, T::kWarpsK, T::kWarpsN, T::kStages + 1, T::kMinBlocks, true, false, true>;
-      return launch_sm80_dec_gemm_as<O>(p, stream);
-    }
-  }
   if constexpr (T::kReordered) {
     if (p.groups_per_row > 1 && p.group_size < T::BK) {
       if (p.group_size != T::BK / 2) return cudaErrorInvalidValue;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Device call for 128-deep Hopper tiles (ninth session, experiment): each
+# Device call for 128-deep Hopper tiles (ninth session, experiment; the k128
+# configurations exist only on the branch wip/issue4-k128, build from it): each
 # k128 configuration forced against its 64-deep twin (same split), packed
 # weights, g = 128 with zeros, on the shapes where the twin is dispatched or
 # close; then the dispatched kernel on the same shapes.  From a carried

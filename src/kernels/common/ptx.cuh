@@ -86,24 +86,19 @@ __device__ __forceinline__ void ldg_stream_16_keep(uint4& v, const void* ptr, bo
 // ever those of stages past the warp's last k block (never computed) and of
 // m16 blocks past N (rows discarded); K tails take a zero-filling path.
 // (Zero fills cost 16 moves per stage at M <= 8; docs/perf-notes.md.)
-__device__ __forceinline__ uint4 ldg_stream_16_pred(const void* ptr, bool valid) {
-  uint4 v;
-  asm volatile(
-      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
-      " @p ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
-      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-      : "l"(ptr), "r"(static_cast<int>(valid)));
-  return v;
-}
-__device__ __forceinline__ uint4 ldg_cached_16_pred(const void* ptr, bool valid) {
-  uint4 v;
-  asm volatile(
-      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
-      " @p ld.global.nc.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
-      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-      : "l"(ptr), "r"(static_cast<int>(valid)));
-  return v;
-}
+#define W4A16_PTX_LDG16_PRED(name, load)                                               \
+  __device__ __forceinline__ uint4 name(const void* ptr, bool valid) {                  \
+    uint4 v;                                                                            \
+    asm volatile(                                                                       \
+        "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"                                  \
+        " @p " load " {%0, %1, %2, %3}, [%4];\n}\n"                                     \
+        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)                                    \
+        : "l"(ptr), "r"(static_cast<int>(valid)));                                      \
+    return v;                                                                           \
+  }
+W4A16_PTX_LDG16_PRED(ldg_stream_16_pred, "ld.global.nc.L1::no_allocate.v4.u32")
+W4A16_PTX_LDG16_PRED(ldg_cached_16_pred, "ld.global.nc.v4.u32")
+#undef W4A16_PTX_LDG16_PRED
 // 2-byte load into the low half of a 32-bit register (high half zero).  Not
 // volatile: the group parameters are read-only for the kernel's lifetime, so
 // the compiler may move the load (measured the same as volatile).

@@ -55,6 +55,13 @@ bool programmatic_launch_enabled() {
   return enabled;
 }
 
+// Experiment (issue #3): W4A16_OVERLAP=1 launches the decode kernels as
+// programmatic dependents of the previous kernel in the stream.
+bool overlap_previous_enabled() {
+  static const bool enabled = env_flag("W4A16_OVERLAP");
+  return enabled;
+}
+
 // W4A16_FORCE_CONFIG, or nullptr when unset or empty.
 const char* forced_config() {
   const char* v = std::getenv("W4A16_FORCE_CONFIG");
@@ -158,6 +165,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;
     sp.programmatic_reduce = plan.sm90_programmatic_reduce && programmatic_launch_enabled();
+    sp.programmatic = overlap_previous_enabled() && plan.packed;
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
   }
 
@@ -180,6 +188,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
   params.alpha = a.alpha;
   params.beta = a.beta;
   params.split_k = plan.split_k;
+  params.programmatic = overlap_previous_enabled() && dev.arch() >= 90 ? 1 : 0;
 
   return kernels::sm80_mma_gemm(plan.config, params, stream);
 }

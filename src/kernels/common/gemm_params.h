@@ -21,6 +21,10 @@ struct GemmParams {
   int group_shift;         // log2(g) when groups_per_row > 1 (g is then a power of two)
   float alpha, beta;       // beta == 0: y is not read
   int split_k;             // >= 1; k-tiles are split into this many contiguous ranges
+  // dec kernels, split_k == 1: launch as a programmatic dependent of the
+  // previous kernel in the stream (weights read before griddepcontrol.wait;
+  // activations, y and beta's y only after it).  Ignored by the others.
+  int programmatic;
 };
 
 }  // namespace w4a16::kernels

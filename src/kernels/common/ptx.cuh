@@ -120,4 +120,25 @@ __device__ __forceinline__ uint32_t and_xor(uint32_t a, uint32_t b, uint32_t c) 
   return d;
 }
 
+// Programmatic dependent launch (sm_90+; both are no-ops on older archs, and
+// at run time when the grid was not launched with the programmatic-stream-
+// serialization attribute).
+//   grid_dependency_wait: blocks until every grid this one depends on has
+//     completed and its memory is visible.  A kernel launched programmatically
+//     may read only data no earlier kernel writes (the weights) before it.
+//   launch_dependent_grids: lets the next grid in the stream, if it was
+//     launched programmatically, be scheduled once every CTA of this grid has
+//     executed it or exited; its CTAs then fill SMs as this grid's CTAs leave.
+__device__ __forceinline__ void grid_dependency_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void launch_dependent_grids() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+
 }  // namespace w4a16::kernels::ptx

@@ -1,5 +1,7 @@
 #include "kernels/common/splitk_reduce.h"
 
+#include "kernels/common/ptx.cuh"
+
 #include <cuda_bf16.h>
 
 #include <cstdint>
@@ -19,12 +21,12 @@ constexpr unsigned reduce_grid(int64_t items) {
   return static_cast<unsigned>(blocks < 65535 * 8 ? blocks : 65535 * 8);
 }
 
-// Blocks until the kernel this one depends on has completed and its writes are
-// visible (a no-op when the launch was not programmatic).
+// Blocks until the GEMM kernel has completed and its partials are visible (a
+// no-op when the launch was not programmatic); first lets the next kernel in
+// the stream, if launched programmatically, be scheduled as this grid leaves.
 __device__ __forceinline__ void wait_for_primary_grid() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("griddepcontrol.wait;" ::: "memory");
-#endif
+  ptx::launch_dependent_grids();
+  ptx::grid_dependency_wait();
 }
 
 __device__ __forceinline__ float finish(const GemmParams& p, float sum, const __nv_bfloat16* y) {

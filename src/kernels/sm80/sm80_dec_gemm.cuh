@@ -355,14 +355,23 @@ struct LoadCursorRp {
     z = has_zeros ? p.zeros + first : s;
     init_token_rows<T>(p, wp, k, x);
   }
-  __device__ __forceinline__ void advance() {
+  // The weight side (weights, group params, k) and the activation side move
+  // separately: a programmatic prologue loads its stages' weights before
+  // griddepcontrol.wait and their activations after it.
+  __device__ __forceinline__ void advance_weights() {
     k += T::kWarpsK * T::BK;
     w[0] += w_step;
     w[1] += w_step;
     s += sz_step;
     z += sz_step;
+  }
+  __device__ __forceinline__ void advance_x() {
 #pragma unroll
     for (int mt = 0; mt < T::kMT; ++mt) x[mt] += T::kWarpsK * T::BK;
+  }
+  __device__ __forceinline__ void advance() {
+    advance_weights();
+    advance_x();
   }
 };
 
@@ -381,9 +390,7 @@ struct LoadCursorRp {
 // in the hot loop cost 16 moves per stage at M <= 8 and the 64-bit group-param
 // indices another 16, about 10% of the stage's instructions.)
 template <class T>
-__device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p, LoadCursorRp<T>& c, bool active) {
-  static_assert(T::kXInStage, "packed decode keeps the activations in the stage");
-  constexpr int kJ = 16 * LoadCursorRp<T>::kTileOfJ;  // k from chunk 0's tile to chunk 1's
+__device__ __forceinline__ void load_stage_rp_weights(Stage<T>& st, const LoadCursorRp<T>& c, bool active) {
 #pragma unroll
   for (int r = 0; r < T::kR; ++r) {
     const bool v = active && ((c.col_ok >> r) & 1u);
@@ -396,6 +403,11 @@ __device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p,
       st.sz[r][h] = ptx::prmt(scale, c.has_zeros ? zero : 0u, 0x5410);
     }
   }
+}
+
+template <class T>
+__device__ __forceinline__ void load_stage_rp_x(Stage<T>& st, const LoadCursorRp<T>& c, bool active) {
+  constexpr int kJ = 16 * LoadCursorRp<T>::kTileOfJ;  // k from chunk 0's tile to chunk 1's
 #pragma unroll
   for (int mt = 0; mt < T::kMT; ++mt) {
     st.x[mt][0] = ptx::ldg_cached_16_pred(c.x[mt], active);
@@ -403,6 +415,13 @@ __device__ __forceinline__ void load_stage_rp(Stage<T>& st, const GemmParams& p,
     st.x[mt][2] = ptx::ldg_cached_16_pred(c.x[mt] + kJ, active);
     st.x[mt][3] = ptx::ldg_cached_16_pred(c.x[mt] + kJ + 8, active);
   }
+}
+
+template <class T>
+__device__ __forceinline__ void load_stage_rp(Stage<T>& st, LoadCursorRp<T>& c, bool active) {
+  static_assert(T::kXInStage, "packed decode keeps the activations in the stage");
+  load_stage_rp_weights<T>(st, c, active);
+  load_stage_rp_x<T>(st, c, active);
   c.advance();
 }
 
@@ -621,7 +640,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   std::conditional_t<T::kReordered, dec::LoadCursorRp<T>, dec::LoadCursor<T>> cursor;
   const auto load = [&](dec::Stage<T>& stage, bool active) {
     if constexpr (T::kReordered)
-      dec::load_stage_rp<T>(stage, p, cursor, active);
+      dec::load_stage_rp<T>(stage, cursor, active);
     else
       dec::load_stage<T>(stage, p, cursor, active);
   };
@@ -634,14 +653,34 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
                 kb_begin + wk + T::kWarpsK * (my_blocks - 1) == k_blocks - 1;
   const int loop_blocks = my_blocks - (owns_tail ? 1 : 0);
 
+  // Programmatic dependent launch (GemmParams::programmatic): the next grid
+  // in the stream may be scheduled now, its CTAs filling SMs as ours leave.
+  ptx::launch_dependent_grids();
   cursor.init(p, wp, kb_begin + wk);
+  if constexpr (T::kReordered) {
+    // The first stages' weights and group params are read before
+    // griddepcontrol.wait (no earlier kernel writes them), so that under a
+    // programmatic launch their DRAM latency overlaps the previous kernel's
+    // tail; the activations (maybe the previous kernel's output) after it.
 #pragma unroll
-  for (int s = 0; s < T::kStages; ++s) {
-    if constexpr (!T::kReordered) {
+    for (int s = 0; s < T::kStages; ++s) {
+      dec::load_stage_rp_weights<T>(st[s], cursor, s < loop_blocks);
+      cursor.advance_weights();
+    }
+    ptx::grid_dependency_wait();
+#pragma unroll
+    for (int s = 0; s < T::kStages; ++s) {
+      dec::load_stage_rp_x<T>(st[s], cursor, s < loop_blocks);
+      cursor.advance_x();
+    }
+  } else {
+    ptx::grid_dependency_wait();
+#pragma unroll
+    for (int s = 0; s < T::kStages; ++s) {
 #pragma unroll
       for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
+      load(st[s], s < loop_blocks);
     }
-    load(st[s], s < loop_blocks);
   }
   for (int i = 0; i < loop_blocks; i += T::kStages) {
 #pragma unroll
@@ -747,8 +786,20 @@ cudaError_t launch_sm80_dec_gemm_as(const GemmParams& p, cudaStream_t stream) {
     const cudaError_t err = cudaMemsetAsync(p.counters, 0, counter_bytes, stream);
     if (err != cudaSuccess) return err;
   }
-  sm80_dec_gemm_kernel<T><<<grid, T::kThreads, 0, stream>>>(p);
-  return cudaGetLastError();
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid;
+  config.blockDim = dim3(T::kThreads);
+  config.stream = stream;
+  cudaLaunchAttribute attribute{};
+  attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute.val.programmaticStreamSerializationAllowed = 1;
+  // Programmatic only when this kernel directly follows the previous one in
+  // the stream: with split_k > 1 the counter memset comes between.
+  if (p.programmatic != 0 && p.split_k == 1) {
+    config.attrs = &attribute;
+    config.numAttrs = 1;
+  }
+  return cudaLaunchKernelEx(&config, sm80_dec_gemm_kernel<T>, p);
 }
 
 // Packed weights with groups shorter than the 128-deep k block (g = 64; the

@@ -765,6 +765,18 @@ TEST(PackedErrors, HostChecksWriteNothing) {
   bad_shape.data = fake(6);
   EXPECT_FAILS_WITH(w4a16GemmForwardPacked(fake(1), &bad_shape, fake(5), 1, 1.0f, 0.0f, nullptr, 0, nullptr),
                     W4A16_STATUS_INVALID_SHAPE);
+  // The flags variant: the same checks, and flags that are no w4a16ForwardFlag
+  // refused first (before the descriptor or the device is looked at).
+  EXPECT_FAILS_WITH(w4a16GemmForwardPackedEx(fake(1), &bad_shape, fake(5), 1, 1.0f, 0.0f, nullptr, 0,
+                                             W4A16_FORWARD_OVERLAP_PREVIOUS, nullptr),
+                    W4A16_STATUS_INVALID_SHAPE);
+  EXPECT_FAILS_WITH(w4a16GemmForwardPackedEx(fake(1), nullptr, fake(5), 1, 1.0f, 0.0f, nullptr, 0, 0u, nullptr),
+                    W4A16_STATUS_NULL_POINTER);
+  EXPECT_FAILS_WITH(w4a16GemmForwardPackedEx(fake(1), &bad_shape, fake(5), 1, 1.0f, 0.0f, nullptr, 0, 2u, nullptr),
+                    W4A16_STATUS_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(w4a16GemmForwardPackedEx(fake(1), &bad_shape, fake(5), 1, 1.0f, 0.0f, nullptr, 0, 0x80000001u,
+                                             nullptr),
+                    W4A16_STATUS_INVALID_ARGUMENT);
 }
 
 // On the device: host pointers, an input overlapping the pack, a tampered

@@ -20,6 +20,7 @@
 
 #include "kernels/sm80/sm80_mma_configs.h"
 #include "kernels/sm90/sm90_mixed_gemm.h"
+#include "overlap_kernels.h"
 #include "testutil.h"
 #include "w4a16/w4a16.h"
 
@@ -653,6 +654,117 @@ TEST_F(GemmGpu, Sm90GraphCaptureMatchesDirectRun) {
     SCOPED_TRACE(std::string("W4A16_FORCE_CONFIG=") + config.name);
     ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", config.name, 1), 0);
     expect_graph_matches_direct(make_case(256, 4096, 4096, 128, true, 1.0f, 1.0f), seeds.next());
+  }
+}
+
+// ---- W4A16_FORWARD_OVERLAP_PREVIOUS (programmatic dependent launch) ----------
+
+// The packed forward with the flag over the kernels it changes (the `decr`
+// decode tiles, the K-slice tiles and their reduction, the persistent `_rp`
+// tiles), against the fp64 reference and cuBLAS: every check_gemm call
+// enqueues the NaN poison (a memset) just before the forward, so the flag
+// must also be harmless after an operation that is not a kernel.
+TEST_F(GemmGpu, PackedOverlapPreviousChecked) {
+  std::vector<GemmCase> cases;
+  for (int M : {1, 5, 8, 12, 16, 24, 32, 48, 64, 128, 256}) {
+    cases.push_back(packed_case(M, 4096, 4096, 128, M % 2 == 0));
+    cases.push_back(packed_case(M, 4096, 14336, 128, true, 1.0f, M == 24 ? 1.0f : 0.0f));
+  }
+  cases.push_back(packed_case(1, 14336, 4096, 128, true));
+  cases.push_back(packed_case(64, 14336, 4096, 128, true));
+  cases.push_back(packed_case(3, 1040, 4160, 64, true));    // g = 64, K tail: the half-groups decode tile
+  cases.push_back(packed_case(16, 2048, 1056, 1056, false));  // per-channel, K % 128 != 0
+  for (GemmCase& c : cases) c.overlap_previous = true;
+  run_checked_cases(cases, cublas());
+}
+
+// The flag's contract with the kernel before the call.  That kernel lets its
+// dependents start at once, then waits 200 us, then copies: (1) into the
+// activations the GEMM reads (the GEMM must see the new values), (2) out of
+// the output the GEMM writes (the copy must see the old values).  A forward
+// that read activations or wrote its output before griddepcontrol.wait would
+// fail both.  Directly on a stream and inside a CUDA graph; every result
+// bitwise equal to a plain call on the same inputs.
+TEST_F(GemmGpu, OverlapPreviousWaitsForThePreviousKernel) {
+  constexpr unsigned long long kSpinNs = 200000;
+  CaseSeeds seeds;
+  std::vector<GemmCase> cases;
+  for (int M : {1, 8, 16, 32, 64, 128}) cases.push_back(packed_case(M, 4096, 4096, 128, true));
+  cases.push_back(packed_case(32, 4096, 14336, 128, true));  // K slices + programmatic reduction
+  cases.push_back(packed_case(4, 14336, 4096, 128, false));
+  CudaStream stream;
+  const cudaStream_t s = stream.get();
+  for (const GemmCase& c : cases) {
+    const uint64_t seed = seeds.next();
+    SCOPED_TRACE(shape_of(c) + " seed=" + std::to_string(seed));
+    std::printf("overlap-previous %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
+    DeviceProblem p(c, seed);  // its x: the old activations
+    const size_t x_bytes = size_t(c.M) * c.K * 2, y_bytes = size_t(c.M) * c.N * 2;
+    Rng rng(seed ^ 0x0e71a9);
+    const std::vector<uint16_t> x_new_host = random_bf16_normal(rng, size_t(c.M) * c.K);
+    DeviceBuffer x_new(x_bytes), x_live(x_bytes), y_live(y_bytes), y_seen(y_bytes), y_plain(y_bytes);
+    x_new.upload(x_new_host.data(), x_bytes);
+    auto forward = [&](const void* x, void* y, unsigned flags) {
+      return w4a16GemmForwardPackedEx(x, &p.pw, y, c.M, c.alpha, c.beta, p.workspace.get(), p.workspace_bytes,
+                                      flags, s);
+    };
+    auto download = [&](const DeviceBuffer& b) {
+      std::vector<uint16_t> h(b.size() / 2);
+      b.download(h.data(), b.size());
+      return h;
+    };
+    // Plain references: the output for the old and for the new activations.
+    ASSERT_EQ(forward(p.x.get(), y_plain.get(), 0u), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
+    stream.synchronize();
+    const std::vector<uint16_t> y_old = download(y_plain);
+    ASSERT_EQ(forward(x_new.get(), y_plain.get(), 0u), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
+    stream.synchronize();
+    const std::vector<uint16_t> y_new = download(y_plain);
+    ASSERT_GT(count_differences(y_old, y_new), 0) << "the two activations must give different outputs";
+
+    // (1) read after write: the previous kernel writes the activations late.
+    // (2) write after read: the previous kernel reads the output late.
+    auto enqueue_pair = [&](bool raw) {
+      const cudaError_t err = raw ? launch_early_trigger_copy(x_live.get(), x_new.get(), x_bytes, kSpinNs, s)
+                                  : launch_early_trigger_copy(y_seen.get(), y_live.get(), y_bytes, kSpinNs, s);
+      if (err != cudaSuccess) return W4A16_STATUS_CUDA_ERROR;
+      return forward(raw ? x_live.get() : x_new.get(), y_live.get(), W4A16_FORWARD_OVERLAP_PREVIOUS);
+    };
+    auto reset = [&]() {
+      ASSERT_EQ(cudaMemcpy(x_live.get(), p.x.get(), x_bytes, cudaMemcpyDeviceToDevice), cudaSuccess);
+      y_live.upload(y_old.data(), y_bytes);
+      ASSERT_EQ(cudaMemset(y_seen.get(), 0xFF, y_bytes), cudaSuccess);
+    };
+    for (const bool raw : {true, false}) {
+      SCOPED_TRACE(raw ? "previous kernel writes the activations" : "previous kernel reads the output");
+      reset();
+      ASSERT_EQ(enqueue_pair(raw), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
+      stream.synchronize();
+      EXPECT_EQ(count_differences(download(y_live), y_new), 0) << "direct";
+      if (!raw) {
+        EXPECT_EQ(count_differences(download(y_seen), y_old), 0) << "direct: the output was overwritten early";
+      }
+
+      cudaGraph_t graph = nullptr;
+      ASSERT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal), cudaSuccess);
+      const w4a16Status_t st = enqueue_pair(raw);
+      ASSERT_EQ(cudaStreamEndCapture(s, &graph), cudaSuccess);
+      ASSERT_EQ(st, W4A16_STATUS_SUCCESS) << "during capture: " << w4a16GetLastErrorMessage();
+      cudaGraphExec_t exec = nullptr;
+      ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
+      for (int replay = 0; replay < 2; ++replay) {
+        reset();
+        ASSERT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
+        stream.synchronize();
+        EXPECT_EQ(count_differences(download(y_live), y_new), 0) << "graph replay " << replay;
+        if (!raw) {
+          EXPECT_EQ(count_differences(download(y_seen), y_old), 0)
+              << "graph replay " << replay << ": the output was overwritten early";
+        }
+      }
+      cudaGraphExecDestroy(exec);
+      cudaGraphDestroy(graph);
+    }
   }
 }
 

@@ -206,6 +206,28 @@ W4A16_API w4a16Status_t w4a16GemmForwardPacked(const void* activation, const w4a
                                                void* output, int M, float alpha, float beta, void* workspace,
                                                size_t workspace_size, cudaStream_t stream);
 
+/* Flags of w4a16GemmForwardPackedEx (bitwise or; other bits are rejected). */
+typedef enum w4a16ForwardFlag {
+  /* Let this call's kernels start before the kernel enqueued just before it
+   * on `stream` has finished (programmatic dependent launch, sm_90 and later;
+   * ignored on older GPUs and where the chosen kernel has no such path): they
+   * read the packed weights at once, and wait for that kernel to complete,
+   * its writes visible, before they read the activations or touch the output
+   * or the workspace.  The overlap hides the launch gap and the first weight
+   * loads behind the previous kernel's tail when the previous kernel lets its
+   * dependents start early (this library's GEMMs do; a kernel that does not
+   * is simply waited for, as without the flag).  The caller guarantees that
+   * nothing enqueued earlier on `stream` that may still be running writes
+   * the pack.  Results are bitwise those of the call without the flag. */
+  W4A16_FORWARD_OVERLAP_PREVIOUS = 1
+} w4a16ForwardFlag_t;
+
+/* w4a16GemmForwardPacked with flags (w4a16ForwardFlag_t); flags == 0 is
+ * w4a16GemmForwardPacked. */
+W4A16_API w4a16Status_t w4a16GemmForwardPackedEx(const void* activation, const w4a16PackedWeights* packed,
+                                                 void* output, int M, float alpha, float beta, void* workspace,
+                                                 size_t workspace_size, unsigned flags, cudaStream_t stream);
+
 /* As w4a16DescribeDispatch, for M tokens on packed weights: names the pack's
  * layout and the kernel configuration w4a16GemmForwardPacked would run. */
 W4A16_API w4a16Status_t w4a16DescribeDispatchPacked(int M, const w4a16PackedWeights* packed, char* buffer,

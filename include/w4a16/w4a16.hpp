@@ -92,10 +92,13 @@ inline Status workspace_size(int M, const w4a16PackedWeights& w, size_t* bytes) 
   return Status::capture(w4a16GetWorkspaceSizePacked(M, &w, bytes));
 }
 
-// y = alpha * x * W^T + beta * y on packed weights
+// y = alpha * x * W^T + beta * y on packed weights; flags: w4a16ForwardFlag_t
+// (W4A16_FORWARD_OVERLAP_PREVIOUS: see w4a16.h for the caller's guarantee).
 inline Status gemm(const void* x, const w4a16PackedWeights& w, void* y, int M, float alpha = 1.0f, float beta = 0.0f,
-                   void* workspace = nullptr, size_t workspace_bytes = 0, cudaStream_t stream = nullptr) {
-  return Status::capture(w4a16GemmForwardPacked(x, &w, y, M, alpha, beta, workspace, workspace_bytes, stream));
+                   void* workspace = nullptr, size_t workspace_bytes = 0, cudaStream_t stream = nullptr,
+                   unsigned flags = 0) {
+  return Status::capture(
+      w4a16GemmForwardPackedEx(x, &w, y, M, alpha, beta, workspace, workspace_bytes, flags, stream));
 }
 
 inline std::string describe_dispatch(int M, const w4a16PackedWeights& w) {

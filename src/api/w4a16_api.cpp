@@ -55,13 +55,6 @@ bool programmatic_launch_enabled() {
   return enabled;
 }
 
-// Experiment (issue #3): W4A16_OVERLAP=1 launches the decode kernels as
-// programmatic dependents of the previous kernel in the stream.
-bool overlap_previous_enabled() {
-  static const bool enabled = env_flag("W4A16_OVERLAP");
-  return enabled;
-}
-
 // W4A16_FORCE_CONFIG, or nullptr when unset or empty.
 const char* forced_config() {
   const char* v = std::getenv("W4A16_FORCE_CONFIG");
@@ -118,6 +111,9 @@ struct ForwardArgs {
   // are the pack's reordered weights and [K/g, N] scales; zeros_t its [K/g, N]
   // zeros block, present (all zero) for symmetric weights too.
   const void* zeros_t = nullptr;
+  // W4A16_FORWARD_OVERLAP_PREVIOUS: the kernels that read their weights
+  // before griddepcontrol.wait are launched as programmatic dependents.
+  bool overlap_previous = false;
 };
 
 // Enqueues `plan` on `stream` (the arguments are validated and the workspace
@@ -165,7 +161,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;
     sp.programmatic_reduce = plan.sm90_programmatic_reduce && programmatic_launch_enabled();
-    sp.programmatic = overlap_previous_enabled() && plan.packed;
+    sp.programmatic = a.overlap_previous && plan.packed;
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
   }
 
@@ -188,7 +184,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
   params.alpha = a.alpha;
   params.beta = a.beta;
   params.split_k = plan.split_k;
-  params.programmatic = overlap_previous_enabled() && dev.arch() >= 90 ? 1 : 0;
+  params.programmatic = a.overlap_previous && dev.arch() >= 90 ? 1 : 0;
 
   return kernels::sm80_mma_gemm(plan.config, params, stream);
 }
@@ -348,7 +344,8 @@ w4a16Status_t check_quant_shape_and_pointers(const char* fn, const void* w, cons
 // symmetric weights, which the Hopper kernels read either way).
 w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const void* scales, const void* zeros,
                            void* y, int M, int N, int K, int group_size, float alpha, float beta, void* workspace,
-                           size_t workspace_size, cudaStream_t stream, const void* zeros_t = nullptr) {
+                           size_t workspace_size, cudaStream_t stream, const void* zeros_t = nullptr,
+                           unsigned flags = 0) {
   const dispatch::PackedLayout layout =
       zeros_t != nullptr ? dispatch::PackedLayout::sm90_fragment : dispatch::PackedLayout::canonical;
   W4A16_RETURN_IF_ERROR(check_weight_shape(fn, N, K, group_size));
@@ -384,7 +381,8 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   W4A16_RETURN_IF_ERROR(check_no_overlap(fn, y, y_bytes, "output", zeros_t, sz_bytes, "packed zeros"));
 
   const dispatch::Problem problem = make_problem(M, N, K, group_size, zeros != nullptr);
-  const ForwardArgs args{x, wq, scales, zeros, y, M, N, K, group_size, alpha, beta, workspace, zeros_t};
+  const ForwardArgs args{x,    wq,        scales,  zeros, y, M, N, K, group_size, alpha, beta, workspace,
+                         zeros_t, (flags & W4A16_FORWARD_OVERLAP_PREVIOUS) != 0};
   dispatch::GemmPlan plan;
   const bool autotune = autotune_enabled();
   if (autotune && workspace != nullptr && workspace_size > 0) {
@@ -478,6 +476,30 @@ w4a16Status_t check_packed_device(const char* fn, const w4a16PackedWeights* pw, 
                 why.c_str());
   }
   return check_device_pointer(fn, pw->data, "packed->data", dev.device);
+}
+
+constexpr unsigned kKnownForwardFlags = W4A16_FORWARD_OVERLAP_PREVIOUS;
+
+// w4a16GemmForwardPacked(Ex): the pack's checks, then gemm_forward on its arrays.
+w4a16Status_t gemm_forward_packed(const char* fn, const void* activation, const w4a16PackedWeights* packed,
+                                  void* output, int M, float alpha, float beta, void* workspace,
+                                  size_t workspace_size, unsigned flags, cudaStream_t stream) {
+  return guarded(fn, [&]() -> w4a16Status_t {
+    if ((flags & ~kKnownForwardFlags) != 0) {
+      return fail(W4A16_STATUS_INVALID_ARGUMENT, "%s: flags 0x%x: bits 0x%x are not w4a16ForwardFlag values", fn,
+                  flags, flags & ~kKnownForwardFlags);
+    }
+    W4A16_RETURN_IF_ERROR(check_packed_host(fn, packed));
+    DeviceInfo dev;
+    W4A16_RETURN_IF_ERROR(current_device_info(&dev));
+    W4A16_RETURN_IF_ERROR(check_packed_device(fn, packed, dev));
+    const char* data = static_cast<const char*>(packed->data);
+    const void* zeros = packed->has_zeros ? data + packed->zeros_offset : nullptr;
+    const void* zeros_t = packed->layout == W4A16_PACKED_SM90_FRAGMENT ? data + packed->zeros_offset : nullptr;
+    return gemm_forward(fn, activation, data + packed->weights_offset, data + packed->scales_offset, zeros, output, M,
+                        packed->N, packed->K, packed->group_size, alpha, beta, workspace, workspace_size, stream,
+                        zeros_t, flags);
+  });
 }
 
 }  // namespace
@@ -716,19 +738,15 @@ w4a16Status_t w4a16GetWorkspaceSizePacked(int M, const w4a16PackedWeights* packe
 w4a16Status_t w4a16GemmForwardPacked(const void* activation, const w4a16PackedWeights* packed, void* output, int M,
                                      float alpha, float beta, void* workspace, size_t workspace_size,
                                      cudaStream_t stream) {
-  constexpr const char* fn = "w4a16GemmForwardPacked";
-  return guarded(fn, [&]() -> w4a16Status_t {
-    W4A16_RETURN_IF_ERROR(check_packed_host(fn, packed));
-    DeviceInfo dev;
-    W4A16_RETURN_IF_ERROR(current_device_info(&dev));
-    W4A16_RETURN_IF_ERROR(check_packed_device(fn, packed, dev));
-    const char* data = static_cast<const char*>(packed->data);
-    const void* zeros = packed->has_zeros ? data + packed->zeros_offset : nullptr;
-    const void* zeros_t = packed->layout == W4A16_PACKED_SM90_FRAGMENT ? data + packed->zeros_offset : nullptr;
-    return gemm_forward(fn, activation, data + packed->weights_offset, data + packed->scales_offset, zeros, output, M,
-                        packed->N, packed->K, packed->group_size, alpha, beta, workspace, workspace_size, stream,
-                        zeros_t);
-  });
+  return gemm_forward_packed("w4a16GemmForwardPacked", activation, packed, output, M, alpha, beta, workspace,
+                             workspace_size, 0u, stream);
+}
+
+w4a16Status_t w4a16GemmForwardPackedEx(const void* activation, const w4a16PackedWeights* packed, void* output,
+                                       int M, float alpha, float beta, void* workspace, size_t workspace_size,
+                                       unsigned flags, cudaStream_t stream) {
+  return gemm_forward_packed("w4a16GemmForwardPackedEx", activation, packed, output, M, alpha, beta, workspace,
+                             workspace_size, flags, stream);
 }
 
 w4a16Status_t w4a16DescribeDispatchPacked(int M, const w4a16PackedWeights* packed, char* buffer, size_t buffer_size) {

@@ -50,6 +50,9 @@ struct BenchConfig {
   uint64_t seed = 0;
   int sample_rows = 16;
   bool packed = false;  // --packed: w4a16PackWeights once per weight copy, then w4a16GemmForwardPacked
+  // --overlap (with --packed): W4A16_FORWARD_OVERLAP_PREVIOUS on every call, so
+  // that each call of a graph overlaps the tail of the one before it.
+  bool overlap_previous = false;
   std::vector<Shape> shapes;
 };
 
@@ -540,10 +543,11 @@ Row bench_shape(const BenchConfig& cfg, const Shape& shape, const DeviceInfo& de
   auto ours = [&](int i, cudaStream_t st) {
     const int a = i % row.act_copies;
     if (cfg.packed) {
-      check(w4a16GemmForwardPacked(act.bytes() + a * act_stride, &packs[i % weights.copies],
-                                   out.bytes() + a * out_stride, M, cfg.alpha, cfg.beta, workspace.get(),
-                                   workspace.size(), st),
-            "w4a16GemmForwardPacked");
+      check(w4a16GemmForwardPackedEx(act.bytes() + a * act_stride, &packs[i % weights.copies],
+                                     out.bytes() + a * out_stride, M, cfg.alpha, cfg.beta, workspace.get(),
+                                     workspace.size(), cfg.overlap_previous ? unsigned{W4A16_FORWARD_OVERLAP_PREVIOUS} : 0u,
+                                     st),
+            "w4a16GemmForwardPackedEx");
       return;
     }
     check(w4a16GemmForwardEx(act.bytes() + a * act_stride, weights.packed(i), weights.scales(i),
@@ -655,6 +659,7 @@ std::vector<std::pair<std::string, std::string>> meta_fields(const Meta& m) {
       {"bf16_tflops", json_number(m.ceil.bf16_tflops, "%.1f")},
       {"bf16_timing", json_string(m.ceil.gemm_timing.graph ? "graph" : "stream")},
       {"packed_weights", c.packed ? "true" : "false"},
+      {"overlap_previous", c.overlap_previous ? "true" : "false"},
       {"copy_timing", json_string("stream")},
       {"git_commit", json_string(m.commit)},
       {"command", json_string(m.command)},
@@ -765,7 +770,7 @@ void print_row(const Row& r) {
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-  Args args(argc, argv, 2, {"--quick", "--sym", "--launch-floor", "--packed"},
+  Args args(argc, argv, 2, {"--quick", "--sym", "--launch-floor", "--packed", "--overlap"},
             {"--csv", "--json", "--group", "--shapes", "--repeats", "--beta", "--alpha", "--seed", "--config"});
   if (!args.positional().empty()) usage_error("bench takes no positional arguments");
   // --config NAME[:SPLIT] times one kernel configuration instead of the
@@ -775,6 +780,8 @@ int cmd_bench(int argc, char** argv) {
   cfg.quick = args.has("--quick");
   cfg.zeros = !args.has("--sym");
   cfg.packed = args.has("--packed");
+  cfg.overlap_previous = args.has("--overlap");
+  if (cfg.overlap_previous && !cfg.packed) usage_error("--overlap needs --packed (w4a16GemmForwardPackedEx)");
   cfg.group = args.get("--group", "") == "K" ? 0 : args.get_int("--group", W4A16_DEFAULT_GROUP_SIZE, 1, 1 << 30);
   cfg.replays = args.get_int("--repeats", cfg.quick ? 5 : 20, 3, 100000);
   cfg.alpha = static_cast<float>(args.get_double("--alpha", 1.0));
@@ -809,9 +816,12 @@ int cmd_bench(int argc, char** argv) {
   const std::string group_text = cfg.group == 0 ? std::string("K") : format("%d", cfg.group);
   std::printf("method: group %s, %s, alpha %g, beta %g, seed %llu; per launch = median of %d CUDA-graph replays / "
               "launches per graph;\n        weights (and cuBLAS's bf16 weights) rotate over copies > 2x L2; "
-              "err/tol on %d sampled rows vs fp64\n\n",
+              "err/tol on %d sampled rows vs fp64%s\n\n",
               group_text.c_str(), cfg.zeros ? "zero points" : "symmetric", cfg.alpha, cfg.beta,
-              static_cast<unsigned long long>(cfg.seed), cfg.replays, cfg.sample_rows);
+              static_cast<unsigned long long>(cfg.seed), cfg.replays, cfg.sample_rows,
+              cfg.overlap_previous ? ";\n        --overlap: each call may start before the previous one ends "
+                                     "(W4A16_FORWARD_OVERLAP_PREVIOUS)"
+                                   : "");
   if (args.has("--launch-floor")) {
     // What the harness itself costs per launch: an empty kernel, timed like the GEMMs
     // (graph replays of kMinLaunchesPerGraph back-to-back launches, median per launch).

@@ -420,7 +420,7 @@ std::string case_string(const GemmCase& c, uint64_t seed) {
   char buf[256];
   std::snprintf(buf, sizeof buf, "M=%d N=%d K=%d g=%d zeros=%d alpha=%g beta=%g%s seed=%" PRIu64, c.M, c.N, c.K,
                 c.group_size, c.zeros ? 1 : 0, static_cast<double>(c.alpha), static_cast<double>(c.beta),
-                c.packed ? " packed" : "", seed);
+                c.packed ? (c.overlap_previous ? " packed overlap-previous" : " packed") : "", seed);
   return buf;
 }
 
@@ -509,9 +509,10 @@ std::string run_gemm(const GemmCase& c, const void* x, const void* packed, const
     st = w4a16GetWorkspaceSizePacked(c.M, &pw, &ws_bytes);
     if (st != W4A16_STATUS_SUCCESS) return api_error("w4a16GetWorkspaceSizePacked", st);
     DeviceBuffer workspace(ws_bytes);
-    st = w4a16GemmForwardPacked(x, &pw, y, c.M, c.alpha, c.beta, workspace.get(), ws_bytes, stream);
-    if (st != W4A16_STATUS_SUCCESS) return api_error("w4a16GemmForwardPacked", st);
-    cuda_check(cudaStreamSynchronize(stream), "cudaStreamSynchronize after w4a16GemmForwardPacked");
+    const unsigned flags = c.overlap_previous ? unsigned{W4A16_FORWARD_OVERLAP_PREVIOUS} : 0u;
+    st = w4a16GemmForwardPackedEx(x, &pw, y, c.M, c.alpha, c.beta, workspace.get(), ws_bytes, flags, stream);
+    if (st != W4A16_STATUS_SUCCESS) return api_error("w4a16GemmForwardPackedEx", st);
+    cuda_check(cudaStreamSynchronize(stream), "cudaStreamSynchronize after w4a16GemmForwardPackedEx");
     return "";
   }
   size_t ws_bytes = 0;

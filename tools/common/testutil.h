@@ -132,6 +132,8 @@ struct GemmCase {
   // Run through w4a16PackWeights + w4a16GemmForwardPacked instead of
   // w4a16GemmForwardEx (the same references and tolerances apply).
   bool packed = false;
+  // packed only: w4a16GemmForwardPackedEx with W4A16_FORWARD_OVERLAP_PREVIOUS.
+  bool overlap_previous = false;
 };
 struct GemmCheckReport {
   bool ok = false;

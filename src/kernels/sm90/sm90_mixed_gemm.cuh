@@ -217,10 +217,12 @@ struct MixedGemm {
       return cudaErrorInvalidValue;
     void* cutlass_ws = need > 0 ? static_cast<char*>(p.workspace) + partials : nullptr;
     if (gemm.initialize(args, cutlass_ws, stream) != cutlass::Status::kSuccess) return cudaErrorLaunchFailure;
-    // Programmatic only for the K-slice kernels (the others are compiled
-    // without CUTLASS's griddepcontrol.wait) and only when initialize()
-    // enqueued nothing between the previous kernel and this one.
-    const bool programmatic = kKSlices && p.programmatic && need == 0;
+    // Programmatic only for the kernels compiled with CUTLASS's
+    // griddepcontrol.wait (src/CMakeLists.txt: packed weights, not stream-K)
+    // and only when initialize() enqueued nothing between the previous kernel
+    // and this one.
+    constexpr bool kHasGridDependencyWait = kReordered && kConfig.scheduler != Sm90Scheduler::streamk;
+    const bool programmatic = kHasGridDependencyWait && p.programmatic && need == 0;
     if (gemm.run(stream, nullptr, programmatic) != cutlass::Status::kSuccess) {
       const cudaError_t err = cudaGetLastError();
       return err != cudaSuccess ? err : cudaErrorLaunchFailure;

@@ -37,8 +37,9 @@ struct Sm90MixedParams {
                      // bytes, 256 B aligned), else unused
   size_t workspace_bytes;
   bool programmatic_reduce;  // kslices: launch the reduction as a programmatic dependent launch (splitk_reduce.h)
-  // kslices (compiled with CUTLASS_ENABLE_GDC_FOR_SM90): launch the GEMM itself
-  // as a programmatic dependent of the previous kernel in the stream.
+  // Packed-weight configurations other than stream-K (compiled with
+  // CUTLASS_ENABLE_GDC_FOR_SM90): launch the GEMM itself as a programmatic
+  // dependent of the previous kernel in the stream.
   bool programmatic;
 };
 

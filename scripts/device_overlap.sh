@@ -1,38 +1,42 @@
 #!/usr/bin/env bash
-# Device calls for the programmatic launch of a forward call after the
-# previous kernel (tenth session, issue #3): one build-gpu, W4A16_OVERLAP=0
-# and =1 alternating on the same binary.  Everything lands in $OUT/results.tgz.
-#   PART=ab     decode and K-slice shapes (packed, g = 128 with zeros), two
-#               rounds each way, then the packed GPU tests with the overlap on
-#   PART=tests  every GPU test and `verify --quick`
+# Device calls for W4A16_FORWARD_OVERLAP_PREVIOUS (tenth session, issue #3):
+# one carried build-gpu; `bench --packed` without and with `--overlap`,
+# alternating.  Everything lands in $OUT/results.tgz.
+#   PART=ab     the issue target shapes (scripts/target_shapes.txt), two rounds
+#               each way; the overlap tests and test_api_errors; the mutation
+#               check (build-carry/mut/test_gemm_gpu.gz: a decr prologue that
+#               loads the activations before griddepcontrol.wait, which the
+#               overlap test must catch)
+#   PART=tests  every GPU test, `verify --quick`, memcheck over the overlap tests
 B=build-gpu
 CLI=$B/tools/cli/w4a16
 export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
 R=$OUT/r; mkdir -p $R
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
-shapes() {
-  local s=""
-  for nk in 14336x4096 4096x14336 4096x4096; do for m in 1 4 8 16 32 64; do s="$s,${m}x$nk"; done; done
-  echo "${s#,},1x28672x8192,16x28672x8192,1x8192x28672,16x8192x28672"
-}
 case ${PART:-ab} in
 ab)
-  s=$(shapes)
+  s=$(cat scripts/target_shapes.txt)
   for round in 1 2; do
-    for ov in 0 1; do
-      W4A16_OVERLAP=$ov timeout 120 $CLI bench --quick --packed --shapes "$s" --json $R/ov$ov-$round.json \
-        > $R/ov$ov-$round.log 2>&1
-      echo "rc=$?" >> $R/ov$ov-$round.log
+    for mode in plain overlap; do
+      flag=""; [ $mode = overlap ] && flag=--overlap
+      timeout 150 $CLI bench --quick --packed $flag --shapes "$s" --json $R/$mode-$round.json > $R/$mode-$round.log 2>&1
+      echo "rc=$?" >> $R/$mode-$round.log
     done
   done
-  { W4A16_OVERLAP=1 timeout 300 $B/tests/test_gemm_gpu --gtest_brief=1 \
-      --gtest_filter='*Packed*:*Deterministic*:*Graph*:*Chain*'
-    echo "test_gemm_gpu (packed filter, W4A16_OVERLAP=1) rc=$?"; } > $R/gtest-overlap.log 2>&1 ;;
+  { timeout 200 $B/tests/test_gemm_gpu --gtest_brief=1 --gtest_filter='*Overlap*'
+    echo "test_gemm_gpu (overlap tests) rc=$?"
+    timeout 30 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"; } > $R/gtest-overlap.log 2>&1
+  gunzip -c build-carry/mut/test_gemm_gpu.gz > build-carry/mut/test_gemm_gpu && chmod +x build-carry/mut/test_gemm_gpu
+  { timeout 120 build-carry/mut/test_gemm_gpu --gtest_brief=1 --gtest_filter='*OverlapPreviousWaits*'
+    echo "mutated test_gemm_gpu (x loaded before griddepcontrol.wait) rc=$?"; } > $R/mutation-x-before-wait.log 2>&1 ;;
 tests)
   { timeout 500 $B/tests/test_gemm_gpu --gtest_brief=1; echo "test_gemm_gpu rc=$?"
     timeout 30 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
     timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
-    timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest.log 2>&1 ;;
+    timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest.log 2>&1
+  { timeout 300 compute-sanitizer --tool memcheck --error-exitcode 9 $B/tests/test_gemm_gpu --gtest_brief=1 \
+      --gtest_filter='*OverlapPreviousWaits*'; echo "memcheck overlap rc=$?"; } > $R/memcheck-full.log 2>&1
+  grep -vE "^(PASS|W4A16|overlap-previous)" $R/memcheck-full.log > $R/memcheck.log; rm $R/memcheck-full.log ;;
 *) echo "unknown PART=$PART" >&2; exit 64 ;;
 esac
 tar czf $OUT/results.tgz -C $R . && rm -rf $R

@@ -50,11 +50,15 @@ __device__ __forceinline__ uint32_t prmt(uint32_t a, uint32_t b, uint32_t select
 // zero fill costs no branch.  volatile: they keep program order with the
 // (volatile) mma, so a pipeline stage is refilled right after its registers
 // are consumed instead of being hoisted (which needs a second set of
-// registers, and spills).  The two differ only in the cache policy:
+// registers, and spills).  The two differ in the cache policy:
 //   ldg_stream_16: ld.global.nc.L1::no_allocate, for data read once (weights),
 //                  which must not push reused lines out of L1;
-//   ldg_cached_16: ld.global.nc through L1, for data several warps reread
-//                  (activations).
+//   ld_act_16:     ld.global (coherent, cached in L1), for data several warps
+//                  reread (activations).  Not .nc: under a programmatic launch
+//                  the activations may be the previous kernel's output, and
+//                  ptxas moves .nc loads (read-only for the kernel's lifetime)
+//                  above griddepcontrol.wait (ACQBULK) -- it did for the
+//                  decode prologue's activation loads (tenth session).
 #define W4A16_PTX_LDG16_ZFILL(name, load)                                                  \
   __device__ __forceinline__ uint4 name(const void* ptr, bool valid) {                     \
     uint4 v;                                                                               \
@@ -67,7 +71,7 @@ __device__ __forceinline__ uint32_t prmt(uint32_t a, uint32_t b, uint32_t select
     return v;                                                                              \
   }
 W4A16_PTX_LDG16_ZFILL(ldg_stream_16, "ld.global.nc.L1::no_allocate.v4.u32")
-W4A16_PTX_LDG16_ZFILL(ldg_cached_16, "ld.global.nc.v4.u32")
+W4A16_PTX_LDG16_ZFILL(ld_act_16, "ld.global.v4.u32")
 #undef W4A16_PTX_LDG16_ZFILL
 
 // ldg_stream_16 without the zero fill: when !valid the registers keep their
@@ -97,7 +101,8 @@ __device__ __forceinline__ void ldg_stream_16_keep(uint4& v, const void* ptr, bo
     return v;                                                                           \
   }
 W4A16_PTX_LDG16_PRED(ldg_stream_16_pred, "ld.global.nc.L1::no_allocate.v4.u32")
-W4A16_PTX_LDG16_PRED(ldg_cached_16_pred, "ld.global.nc.v4.u32")
+W4A16_PTX_LDG16_PRED(ld_act_16_pred, "ld.global.v4.u32")
+W4A16_PTX_LDG16_PRED(ld_stream_16_pred, "ld.global.L1::no_allocate.v4.u32")
 #undef W4A16_PTX_LDG16_PRED
 // 2-byte load into the low half of a 32-bit register (high half zero).  Not
 // volatile: the group parameters are read-only for the kernel's lifetime, so

@@ -127,7 +127,7 @@ __device__ __forceinline__ uint4 load_x(const GemmParams& p, const WarpPos& wp, 
   const int k = kb * T::BK + 32 * wp.t;
   const int token = wp.m0 + mt * 8 + wp.g;
   const bool v = active && k < p.K && token < p.M;
-  return ptx::ldg_cached_16(p.x + (v ? static_cast<size_t>(token) * p.K + k + 8 * w : 0), v);
+  return ptx::ld_act_16(p.x + (v ? static_cast<size_t>(token) * p.K + k + 8 * w : 0), v);
 }
 
 // The lane's activation row pointers x[token][k] for its token blocks (token
@@ -217,7 +217,7 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
     for (int mt = 0; mt < T::kMT; ++mt) {
       const bool v = k_valid && ((c.tok_ok >> mt) & 1u);
 #pragma unroll
-      for (int w = 0; w < 4; ++w) st.x[mt][w] = ptx::ldg_cached_16(c.x[mt] + 8 * w, v);
+      for (int w = 0; w < 4; ++w) st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w, v);
     }
   }
   c.advance();
@@ -389,13 +389,13 @@ struct LoadCursorRp {
 // loop, with the zero-filling load_stage_rp_tail.  (Zero-filling every load
 // in the hot loop cost 16 moves per stage at M <= 8 and the 64-bit group-param
 // indices another 16, about 10% of the stage's instructions.)
-template <class T>
+template <class T, bool kCoherent = false>
 __device__ __forceinline__ void load_stage_rp_weights(Stage<T>& st, const LoadCursorRp<T>& c, bool active) {
 #pragma unroll
   for (int r = 0; r < T::kR; ++r) {
     const bool v = active && ((c.col_ok >> r) & 1u);
-    st.w[r][0] = ptx::ldg_stream_16_pred(c.w[0] + 128 * r, v);
-    st.w[r][1] = ptx::ldg_stream_16_pred(c.w[1] + 128 * r, v);
+    st.w[r][0] = kCoherent ? ptx::ld_stream_16_pred(c.w[0] + 128 * r, v) : ptx::ldg_stream_16_pred(c.w[0] + 128 * r, v);
+    st.w[r][1] = kCoherent ? ptx::ld_stream_16_pred(c.w[1] + 128 * r, v) : ptx::ldg_stream_16_pred(c.w[1] + 128 * r, v);
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const uint32_t scale = ptx::ldg_u16_pred(c.s + 16 * r + 8 * h, v);
@@ -410,10 +410,10 @@ __device__ __forceinline__ void load_stage_rp_x(Stage<T>& st, const LoadCursorRp
   constexpr int kJ = 16 * LoadCursorRp<T>::kTileOfJ;  // k from chunk 0's tile to chunk 1's
 #pragma unroll
   for (int mt = 0; mt < T::kMT; ++mt) {
-    st.x[mt][0] = ptx::ldg_cached_16_pred(c.x[mt], active);
-    st.x[mt][1] = ptx::ldg_cached_16_pred(c.x[mt] + 8, active);
-    st.x[mt][2] = ptx::ldg_cached_16_pred(c.x[mt] + kJ, active);
-    st.x[mt][3] = ptx::ldg_cached_16_pred(c.x[mt] + kJ + 8, active);
+    st.x[mt][0] = ptx::ld_act_16_pred(c.x[mt], active);
+    st.x[mt][1] = ptx::ld_act_16_pred(c.x[mt] + 8, active);
+    st.x[mt][2] = ptx::ld_act_16_pred(c.x[mt] + kJ, active);
+    st.x[mt][3] = ptx::ld_act_16_pred(c.x[mt] + kJ + 8, active);
   }
 }
 
@@ -448,10 +448,10 @@ __device__ __forceinline__ void load_stage_rp_tail(Stage<T>& st, const GemmParam
   }
 #pragma unroll
   for (int mt = 0; mt < T::kMT; ++mt) {
-    st.x[mt][0] = ptx::ldg_cached_16(c.x[mt], kv0);
-    st.x[mt][1] = ptx::ldg_cached_16(c.x[mt] + 8, kv0);
-    st.x[mt][2] = ptx::ldg_cached_16(c.x[mt] + kJ, kv1);
-    st.x[mt][3] = ptx::ldg_cached_16(c.x[mt] + kJ + 8, kv1);
+    st.x[mt][0] = ptx::ld_act_16(c.x[mt], kv0);
+    st.x[mt][1] = ptx::ld_act_16(c.x[mt] + 8, kv0);
+    st.x[mt][2] = ptx::ld_act_16(c.x[mt] + kJ, kv1);
+    st.x[mt][3] = ptx::ld_act_16(c.x[mt] + kJ + 8, kv1);
   }
 }
 
@@ -662,12 +662,15 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     // griddepcontrol.wait (no earlier kernel writes them), so that under a
     // programmatic launch their DRAM latency overlaps the previous kernel's
     // tail; the activations (maybe the previous kernel's output) after it.
+    // The wait sits behind a branch: in one basic block ptxas schedules it
+    // (ACQBULK) ahead of the loads, which then issue only after the
+    // previous kernel has ended (SASS of decr_m8n16k128s3w8, tenth session).
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
-      dec::load_stage_rp_weights<T>(st[s], cursor, s < loop_blocks);
+      dec::load_stage_rp_weights<T, true>(st[s], cursor, s < loop_blocks);
       cursor.advance_weights();
     }
-    ptx::grid_dependency_wait();
+    if (p.programmatic != 0) ptx::grid_dependency_wait();
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
       dec::load_stage_rp_x<T>(st[s], cursor, s < loop_blocks);

@@ -8,6 +8,8 @@
 #               loads the activations before griddepcontrol.wait, which the
 #               overlap test must catch)
 #   PART=tests  every GPU test, `verify --quick`, memcheck over the overlap tests
+#   PART=variants  this build against build-carry/var/w4a16-<name>.gz, with and
+#               without --overlap, on the decode shapes, two rounds
 B=build-gpu
 CLI=$B/tools/cli/w4a16
 export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
@@ -37,6 +39,21 @@ tests)
   { timeout 300 compute-sanitizer --tool memcheck --error-exitcode 9 $B/tests/test_gemm_gpu --gtest_brief=1 \
       --gtest_filter='*OverlapPreviousWaits*'; echo "memcheck overlap rc=$?"; } > $R/memcheck-full.log 2>&1
   grep -vE "^(PASS|W4A16|overlap-previous)" $R/memcheck-full.log > $R/memcheck.log; rm $R/memcheck-full.log ;;
+variants)
+  s=""; for nk in 14336x4096 4096x14336 4096x4096; do for m in 1 4 8 16; do s="$s,${m}x$nk"; done; done
+  s="${s#,},1x28672x8192,1x8192x28672"
+  for f in build-carry/var/*.gz; do gunzip -c $f > ${f%.gz}; chmod +x ${f%.gz}; done
+  for round in 1 2; do
+    for who in new $(cd build-carry/var && ls | grep -v '\.gz$' | sed 's/w4a16-//'); do
+      cli=$CLI; [ $who = new ] || cli=build-carry/var/w4a16-$who
+      for mode in plain overlap; do
+        flag=""; [ $mode = overlap ] && flag=--overlap
+        timeout 100 $cli bench --quick --packed $flag --shapes "$s" --json $R/$who-$mode-$round.json \
+          > $R/$who-$mode-$round.log 2>&1
+        echo "rc=$?" >> $R/$who-$mode-$round.log
+      done
+    done
+  done ;;
 *) echo "unknown PART=$PART" >&2; exit 64 ;;
 esac
 tar czf $OUT/results.tgz -C $R . && rm -rf $R

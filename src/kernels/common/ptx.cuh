@@ -102,6 +102,8 @@ __device__ __forceinline__ void ldg_stream_16_keep(uint4& v, const void* ptr, bo
   }
 W4A16_PTX_LDG16_PRED(ldg_stream_16_pred, "ld.global.nc.L1::no_allocate.v4.u32")
 W4A16_PTX_LDG16_PRED(ld_act_16_pred, "ld.global.v4.u32")
+// The weights' load without .nc: for loads that must stay ahead of a
+// griddepcontrol.wait in program order (ptxas moves .nc loads across it).
 W4A16_PTX_LDG16_PRED(ld_stream_16_pred, "ld.global.L1::no_allocate.v4.u32")
 #undef W4A16_PTX_LDG16_PRED
 // 2-byte load into the low half of a 32-bit register (high half zero).  Not

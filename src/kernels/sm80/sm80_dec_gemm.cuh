@@ -389,13 +389,18 @@ struct LoadCursorRp {
 // loop, with the zero-filling load_stage_rp_tail.  (Zero-filling every load
 // in the hot loop cost 16 moves per stage at M <= 8 and the 64-bit group-param
 // indices another 16, about 10% of the stage's instructions.)
+// kCoherent: the weights through coherent loads (the programmatic prologue:
+// ptxas sinks .nc loads below the branch around griddepcontrol.wait).
 template <class T, bool kCoherent = false>
 __device__ __forceinline__ void load_stage_rp_weights(Stage<T>& st, const LoadCursorRp<T>& c, bool active) {
+  const auto load16 = [](const uint8_t* ptr, bool valid) {
+    return kCoherent ? ptx::ld_stream_16_pred(ptr, valid) : ptx::ldg_stream_16_pred(ptr, valid);
+  };
 #pragma unroll
   for (int r = 0; r < T::kR; ++r) {
     const bool v = active && ((c.col_ok >> r) & 1u);
-    st.w[r][0] = kCoherent ? ptx::ld_stream_16_pred(c.w[0] + 128 * r, v) : ptx::ldg_stream_16_pred(c.w[0] + 128 * r, v);
-    st.w[r][1] = kCoherent ? ptx::ld_stream_16_pred(c.w[1] + 128 * r, v) : ptx::ldg_stream_16_pred(c.w[1] + 128 * r, v);
+    st.w[r][0] = load16(c.w[0] + 128 * r, v);
+    st.w[r][1] = load16(c.w[1] + 128 * r, v);
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const uint32_t scale = ptx::ldg_u16_pred(c.s + 16 * r + 8 * h, v);
@@ -664,7 +669,9 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     // tail; the activations (maybe the previous kernel's output) after it.
     // The wait sits behind a branch: in one basic block ptxas schedules it
     // (ACQBULK) ahead of the loads, which then issue only after the
-    // previous kernel has ended (SASS of decr_m8n16k128s3w8, tenth session).
+    // previous kernel has ended; and these weight loads are coherent, as
+    // ptxas sinks .nc loads below the branch (SASS of decr_m8n16k128s3w8,
+    // docs/kernels.md "Overlapping the previous kernel").
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
       dec::load_stage_rp_weights<T, true>(st[s], cursor, s < loop_blocks);

@@ -661,9 +661,11 @@ TEST_F(GemmGpu, Sm90GraphCaptureMatchesDirectRun) {
 
 // The packed forward with the flag over the kernels it changes (the `decr`
 // decode tiles, the K-slice tiles and their reduction, the persistent `_rp`
-// tiles), against the fp64 reference and cuBLAS: every check_gemm call
-// enqueues the NaN poison (a memset) just before the forward, so the flag
-// must also be harmless after an operation that is not a kernel.
+// tiles, and on packs that keep the canonical layout the `dec` tiles), and
+// over one that ignores it (an sm_80 tile), against the fp64 reference and
+// cuBLAS: every check_gemm call enqueues the NaN poison (a memset) just
+// before the forward, so the flag must also be harmless after an operation
+// that is not a kernel.
 TEST_F(GemmGpu, PackedOverlapPreviousChecked) {
   std::vector<GemmCase> cases;
   for (int M : {1, 5, 8, 12, 16, 24, 32, 48, 64, 128, 256}) {
@@ -674,6 +676,9 @@ TEST_F(GemmGpu, PackedOverlapPreviousChecked) {
   cases.push_back(packed_case(64, 14336, 4096, 128, true));
   cases.push_back(packed_case(3, 1040, 4160, 64, true));    // g = 64, K tail: the half-groups decode tile
   cases.push_back(packed_case(16, 2048, 1056, 1056, false));  // per-channel, K % 128 != 0
+  cases.push_back(packed_case(5, 4096, 4096, 32, true));      // canonical-layout pack: the `dec` tiles
+  cases.push_back(packed_case(7, 1032, 4096, 128, false));    // canonical-layout pack: N % 16 != 0
+  cases.push_back(packed_case(48, 4096, 4096, 32, true));     // canonical-layout pack: an sm_80 tile (no flag)
   for (GemmCase& c : cases) c.overlap_previous = true;
   run_checked_cases(cases, cublas());
 }
@@ -692,6 +697,7 @@ TEST_F(GemmGpu, OverlapPreviousWaitsForThePreviousKernel) {
   for (int M : {1, 8, 16, 32, 64, 128}) cases.push_back(packed_case(M, 4096, 4096, 128, true));
   cases.push_back(packed_case(32, 4096, 14336, 128, true));  // K slices + programmatic reduction
   cases.push_back(packed_case(4, 14336, 4096, 128, false));
+  cases.push_back(packed_case(3, 4096, 4096, 32, true));  // canonical-layout pack: the `dec` tiles wait first
   CudaStream stream;
   const cudaStream_t s = stream.get();
   for (const GemmCase& c : cases) {

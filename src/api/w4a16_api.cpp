@@ -381,8 +381,8 @@ w4a16Status_t gemm_forward(const char* fn, const void* x, const void* wq, const 
   W4A16_RETURN_IF_ERROR(check_no_overlap(fn, y, y_bytes, "output", zeros_t, sz_bytes, "packed zeros"));
 
   const dispatch::Problem problem = make_problem(M, N, K, group_size, zeros != nullptr);
-  const ForwardArgs args{x,    wq,        scales,  zeros, y, M, N, K, group_size, alpha, beta, workspace,
-                         zeros_t, (flags & W4A16_FORWARD_OVERLAP_PREVIOUS) != 0};
+  ForwardArgs args{x, wq, scales, zeros, y, M, N, K, group_size, alpha, beta, workspace, zeros_t};
+  args.overlap_previous = (flags & W4A16_FORWARD_OVERLAP_PREVIOUS) != 0;
   dispatch::GemmPlan plan;
   const bool autotune = autotune_enabled();
   if (autotune && workspace != nullptr && workspace_size > 0) {

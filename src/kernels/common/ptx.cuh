@@ -59,20 +59,22 @@ __device__ __forceinline__ uint32_t prmt(uint32_t a, uint32_t b, uint32_t select
 //                  ptxas moves .nc loads (read-only for the kernel's lifetime)
 //                  above griddepcontrol.wait (ACQBULK) -- it did for the
 //                  decode prologue's activation loads (tenth session).
-#define W4A16_PTX_LDG16_ZFILL(name, load)                                                  \
+// One definition for both kinds of predicated 16-byte load: `fill` is the PTX
+// run before the load (the zero fill below, or nothing for the _pred loads).
+#define W4A16_PTX_LDG16(name, fill, load)                                                  \
   __device__ __forceinline__ uint4 name(const void* ptr, bool valid) {                     \
     uint4 v;                                                                               \
     asm volatile(                                                                          \
-        "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"                                     \
-        " mov.b32 %0, 0; mov.b32 %1, 0; mov.b32 %2, 0; mov.b32 %3, 0;\n"                   \
+        "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n" fill                                \
         " @p " load " {%0, %1, %2, %3}, [%4];\n}\n"                                       \
         : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)                                       \
         : "l"(ptr), "r"(static_cast<int>(valid)));                                         \
     return v;                                                                              \
   }
-W4A16_PTX_LDG16_ZFILL(ldg_stream_16, "ld.global.nc.L1::no_allocate.v4.u32")
-W4A16_PTX_LDG16_ZFILL(ld_act_16, "ld.global.v4.u32")
-#undef W4A16_PTX_LDG16_ZFILL
+#define W4A16_PTX_ZERO_FILL " mov.b32 %0, 0; mov.b32 %1, 0; mov.b32 %2, 0; mov.b32 %3, 0;\n"
+W4A16_PTX_LDG16(ldg_stream_16, W4A16_PTX_ZERO_FILL, "ld.global.nc.L1::no_allocate.v4.u32")
+W4A16_PTX_LDG16(ld_act_16, W4A16_PTX_ZERO_FILL, "ld.global.v4.u32")
+#undef W4A16_PTX_ZERO_FILL
 
 // ldg_stream_16 without the zero fill: when !valid the registers keep their
 // previous contents (finite int4 codes whatever they are), which the decode
@@ -90,22 +92,12 @@ __device__ __forceinline__ void ldg_stream_16_keep(uint4& v, const void* ptr, bo
 // ever those of stages past the warp's last k block (never computed) and of
 // m16 blocks past N (rows discarded); K tails take a zero-filling path.
 // (Zero fills cost 16 moves per stage at M <= 8; docs/perf-notes.md.)
-#define W4A16_PTX_LDG16_PRED(name, load)                                               \
-  __device__ __forceinline__ uint4 name(const void* ptr, bool valid) {                  \
-    uint4 v;                                                                            \
-    asm volatile(                                                                       \
-        "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"                                  \
-        " @p " load " {%0, %1, %2, %3}, [%4];\n}\n"                                     \
-        : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)                                    \
-        : "l"(ptr), "r"(static_cast<int>(valid)));                                      \
-    return v;                                                                           \
-  }
-W4A16_PTX_LDG16_PRED(ldg_stream_16_pred, "ld.global.nc.L1::no_allocate.v4.u32")
-W4A16_PTX_LDG16_PRED(ld_act_16_pred, "ld.global.v4.u32")
+W4A16_PTX_LDG16(ldg_stream_16_pred, "", "ld.global.nc.L1::no_allocate.v4.u32")
+W4A16_PTX_LDG16(ld_act_16_pred, "", "ld.global.v4.u32")
 // The weights' load without .nc: for loads that must stay ahead of a
 // griddepcontrol.wait in program order (ptxas moves .nc loads across it).
-W4A16_PTX_LDG16_PRED(ld_stream_16_pred, "ld.global.L1::no_allocate.v4.u32")
-#undef W4A16_PTX_LDG16_PRED
+W4A16_PTX_LDG16(ld_stream_16_pred, "", "ld.global.L1::no_allocate.v4.u32")
+#undef W4A16_PTX_LDG16
 // 2-byte load into the low half of a 32-bit register (high half zero).  Not
 // volatile: the group parameters are read-only for the kernel's lifetime, so
 // the compiler may move the load (measured the same as volatile).

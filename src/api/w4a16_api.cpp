@@ -43,8 +43,8 @@ bool log_dispatch_enabled() {
   return enabled;
 }
 
-// Programmatic dependent launch of the K-slice reduction (splitk_reduce.h)
-// where it was measured faster: on unless W4A16_PDL=0, which exists to
+// Programmatic dependent launch of the split-K reductions (splitk_reduce.h)
+// after the K-slice Hopper tiles and the decode kernels, where it was measured faster: on unless W4A16_PDL=0, which exists to
 // measure what it saves and to rule it out when debugging; the results are
 // the same either way.
 bool programmatic_launch_enabled() {
@@ -172,9 +172,6 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
   params.zeros = static_cast<const uint16_t*>(a.zeros);
   params.y = static_cast<uint16_t*>(a.y);
   params.partials = static_cast<float*>(plan.split_k > 1 ? a.workspace : nullptr);
-  params.counters = plan.counters_offset > 0
-                        ? reinterpret_cast<unsigned*>(static_cast<char*>(a.workspace) + plan.counters_offset)
-                        : nullptr;
   params.M = a.M;
   params.N = a.N;
   params.K = a.K;
@@ -185,6 +182,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
   params.beta = a.beta;
   params.split_k = plan.split_k;
   params.programmatic = a.overlap_previous && dev.arch() >= 90 ? 1 : 0;
+  params.programmatic_reduce = dev.arch() >= 90 && programmatic_launch_enabled() ? 1 : 0;
 
   return kernels::sm80_mma_gemm(plan.config, params, stream);
 }

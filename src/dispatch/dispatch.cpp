@@ -78,18 +78,8 @@ int choose_split_for(const Problem& p, const Sm80MmaConfig& c, const Device& d, 
 
 void finish(const Problem& p, GemmPlan* plan) {
   plan->workspace_bytes = 0;
-  plan->counters_offset = 0;
   if (plan->split_k <= 1) return;
-  const size_t partials = static_cast<size_t>(plan->split_k) * static_cast<size_t>(p.M) * p.N * sizeof(float);
-  plan->workspace_bytes = partials;
-  const Sm80MmaConfig& c = config_of(plan->config);
-  if (kernels::is_decode(c.kind)) {
-    plan->counters_offset = (partials + 255) / 256 * 256;
-    // Arrival counters, one per tile (sm80_dec_gemm.cuh indexes tile = z * tiles_n + x);
-    // WARPS_N per tile are reserved, more than the kernel touches.
-    const size_t tiles = static_cast<size_t>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn);
-    plan->workspace_bytes = plan->counters_offset + tiles * c.warps_n * sizeof(unsigned);
-  }
+  plan->workspace_bytes = static_cast<size_t>(plan->split_k) * static_cast<size_t>(p.M) * p.N * sizeof(float);
 }
 
 // The Hopper path keeps the transposed scales and zeros in the workspace,
@@ -101,7 +91,6 @@ void finish_sm90(const Problem& p, const Device& d, GemmPlan* plan) {
   const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(plan->sm90_config)];
   const size_t bytes = static_cast<size_t>(p.K / p.group_size) * p.N * 2;
   plan->split_k = 1;
-  plan->counters_offset = 0;
   plan->weights_reordered = c.weights == kernels::Sm90Weights::reordered;
   plan->reordered_w_offset = 0;
   // The K-slice reduction as a programmatic dependent launch (splitk_reduce.h)

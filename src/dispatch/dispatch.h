@@ -32,8 +32,7 @@ enum class PackedLayout : int {
 struct GemmPlan {
   kernels::Sm80MmaConfigId config;
   int split_k;
-  size_t workspace_bytes;  // split_k > 1: split_k * M * N fp32 partials (+ dec: tile counters)
-  size_t counters_offset;  // dec with split_k > 1: byte offset of the tile counters in the workspace
+  size_t workspace_bytes;  // split_k > 1: split_k * M * N fp32 partials
   std::string reason;      // why this configuration and split
   // The Hopper CUTLASS path (issue #4) instead of config: its mainloop reads
   // the group params transposed, [K/g, N], from the workspace.

@@ -14,17 +14,19 @@ struct GemmParams {
   const uint16_t* zeros;   // [N, K/g] bf16, or nullptr (symmetric)
   uint16_t* y;             // [M, N] bf16, 16 B aligned
   float* partials;         // [split_k, M, N] fp32 split-K partial sums (split_k > 1 only)
-  unsigned* counters;      // dec kernels, split_k > 1: per-tile arrival counters (zeroed by the launcher)
   int M, N, K;
   int group_size;          // g; K % g == 0
   int groups_per_row;      // K / g
   int group_shift;         // log2(g) when groups_per_row > 1 (g is then a power of two)
   float alpha, beta;       // beta == 0: y is not read
   int split_k;             // >= 1; k-tiles are split into this many contiguous ranges
-  // dec kernels, split_k == 1: launch as a programmatic dependent of the
-  // previous kernel in the stream (weights read before griddepcontrol.wait;
-  // activations, y and beta's y only after it).  Ignored by the others.
+  // dec kernels: launch as a programmatic dependent of the previous kernel
+  // in the stream (weights read before griddepcontrol.wait; activations, y,
+  // beta's y and the partials only after it).  Ignored by the others.
   int programmatic;
+  // dec kernels, split_k > 1: launch splitk_reduce as a programmatic
+  // dependent of the GEMM (sm_90 and later).
+  int programmatic_reduce;
 };
 
 }  // namespace w4a16::kernels

@@ -67,8 +67,9 @@ namespace w4a16::kernels {
 
 enum class Sm80Kind : int { rdq, sdq, dec, decr };
 
-// The decode kernels (sm80_dec_gemm.cuh): in-kernel split-K reduction, tile
-// counters in the workspace.
+// The decode kernels (sm80_dec_gemm.cuh): weights as the MMA's A operand,
+// tokens on its n8 side; they trigger their programmatic dependents at their
+// start (the split-K reduction after them may then be one).
 constexpr bool is_decode(Sm80Kind kind) { return kind == Sm80Kind::dec || kind == Sm80Kind::decr; }
 
 // The kernels that read packed weights (w4a16PackWeights, sm90 fragment order).

@@ -24,9 +24,11 @@ cudaError_t launch_config(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t 
 cudaError_t sm80_mma_gemm(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t stream) {
   if (static_cast<int>(id) < 0 || id >= Sm80MmaConfigId::kCount) return cudaErrorInvalidValue;
   cudaError_t err = launch_config(id, p, stream);
-  // rdq/sdq write raw partials and reduce in a second kernel; dec reduces in-kernel.
-  const bool needs_reduce = !is_decode(kSm80MmaConfigs[static_cast<int>(id)].kind) && p.split_k > 1;
-  if (err == cudaSuccess && needs_reduce) err = splitk_reduce(p, stream);
+  // With split_k > 1 every kernel writes fp32 partials, added in a second
+  // kernel; after the decode kernels (which trigger their dependents at
+  // their start) as a programmatic dependent launch where allowed.
+  if (err == cudaSuccess && p.split_k > 1)
+    err = splitk_reduce(p, stream, p.programmatic_reduce != 0 && is_decode(kSm80MmaConfigs[static_cast<int>(id)].kind));
   return err;
 }
 

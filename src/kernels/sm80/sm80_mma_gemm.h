@@ -17,7 +17,7 @@ W4A16_SM80_MMA_CONFIGS(W4A16_X)
 
 // Runs configuration `id` to completion on `stream`: p.split_k CTAs along K,
 // and with split_k > 1 the deterministic reduction of p.partials (a second
-// kernel for rdq/sdq, in-kernel with p.counters for dec).
+// kernel, splitk_reduce).
 cudaError_t sm80_mma_gemm(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t stream);
 
 }  // namespace w4a16::kernels

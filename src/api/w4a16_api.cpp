@@ -44,9 +44,10 @@ bool log_dispatch_enabled() {
 }
 
 // Programmatic dependent launch of the split-K reductions (splitk_reduce.h)
-// after the K-slice Hopper tiles and the decode kernels, where it was measured faster: on unless W4A16_PDL=0, which exists to
-// measure what it saves and to rule it out when debugging; the results are
-// the same either way.
+// after the K-slice Hopper tiles and the decode kernels, where it was
+// measured faster: on unless W4A16_PDL=0, which exists to measure what it
+// saves and to rule it out when debugging; the results are the same either
+// way.
 bool programmatic_launch_enabled() {
   static const bool enabled = [] {
     const char* v = std::getenv("W4A16_PDL");

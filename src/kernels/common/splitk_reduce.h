@@ -15,9 +15,10 @@ namespace w4a16::kernels {
 // the partials, in the same stream): launched as a programmatic dependent
 // launch, so its CTAs are scheduled while that kernel's last CTAs are still in
 // their epilogues (CUTLASS's sm90 kernels signal `launch_dependents` after
-// their last mainloop, the decode kernels at their start); every thread executes `griddepcontrol.wait` before its
-// first global access, which returns only once the GEMM has completed and its
-// writes are visible.  The result is the same either way.
+// their last mainloop, the decode kernels at their start); every thread
+// executes `griddepcontrol.wait` before its first global access, which
+// returns only once the GEMM has completed and its writes are visible.  The
+// result is the same either way.
 cudaError_t splitk_reduce(const GemmParams& p, cudaStream_t stream, bool programmatic = false);
 
 }  // namespace w4a16::kernels

@@ -27,8 +27,10 @@ cudaError_t sm80_mma_gemm(Sm80MmaConfigId id, const GemmParams& p, cudaStream_t 
   // With split_k > 1 every kernel writes fp32 partials, added in a second
   // kernel; after the decode kernels (which trigger their dependents at
   // their start) as a programmatic dependent launch where allowed.
-  if (err == cudaSuccess && p.split_k > 1)
-    err = splitk_reduce(p, stream, p.programmatic_reduce != 0 && is_decode(kSm80MmaConfigs[static_cast<int>(id)].kind));
+  if (err == cudaSuccess && p.split_k > 1) {
+    const bool decode = is_decode(kSm80MmaConfigs[static_cast<int>(id)].kind);
+    err = splitk_reduce(p, stream, decode && p.programmatic_reduce != 0);
+  }
   return err;
 }
 

@@ -498,13 +498,22 @@ TEST(Dispatch, SplitKBoundedByKDepth) {
   EXPECT_LE(plan_gemm(Problem{1, 128, 1024, 128, false}, kH100).split_k, 2);
 }
 
-TEST(Dispatch, DecodeSplitsOnlyWhenTilesLeaveHalfTheGpuIdle) {
-  // 256 tiles of 16 columns >= half of 132 x 2 resident CTAs: no split (a
-  // split shortens latency-bound CTAs and measured slower).
+TEST(Dispatch, DecodeSplitsOnlyWhenTilesLeaveThreeQuartersOfTheGpuIdle) {
+  // 256 tiles of 16 columns, and 128 (N = 2048), fill more than a quarter of
+  // the 132 x 2 resident CTAs: no split (a split shortens latency-bound CTAs
+  // and measured slower; 1 x 2048 x 4096: 5.3 us unsplit, 5.9 at split 2).
   EXPECT_EQ(plan_gemm(Problem{1, 4096, 4096, 128, true}, kH100).split_k, 1);
   EXPECT_EQ(plan_gemm(Problem{1, 14336, 4096, 128, true}, kH100).split_k, 1);
-  // 64 tiles (N = 1024): split up to one wave, >= 2 k blocks per warp; the
-  // workspace holds the fp32 partials only (splitk_reduce adds them).
+  EXPECT_EQ(plan_gemm(Problem{1, 2048, 4096, 128, true}, kH100).split_k, 1);
+  EXPECT_EQ(plan_gemm(Problem{16, 2048, 4096, 128, true}, kH100).split_k, 1);
+  // 32 tiles (N = 512) and 32 16-token tiles of 32 columns (N = 1024, 132
+  // resident): split 4, the cap (1 x 512 x 4096: 3.9 us at 4, 4.2 at 8).
+  EXPECT_EQ(plan_gemm(Problem{1, 512, 4096, 128, true}, kH100).split_k, 4);
+  EXPECT_EQ(plan_gemm(Problem{16, 1024, 4096, 128, true}, kH100).split_k, 4);
+  // At least one k block per warp: K = 1024 is 8 blocks for 8 warps along K.
+  EXPECT_EQ(plan_gemm(Problem{1, 512, 1024, 128, true}, kH100).split_k, 1);
+  // 64 tiles (N = 1024): split 4; the workspace holds the fp32 partials
+  // only (splitk_reduce adds them).
   const Problem small{1, 1024, 8192, 128, true};
   const GemmPlan plan = plan_gemm(small, kH100);
   EXPECT_EQ(plan.config, Sm80MmaConfigId::dec_m8n16k128s3w8);

@@ -47,23 +47,30 @@ int choose_split(const Problem& p, const Sm80MmaConfig& c, const Device& d, std:
   return split;
 }
 
-// Split-K of the decode kernels.  Measured on H100 (2026-11-25): a CTA of
-// the decode kernel holds its whole pipeline in flight at once, so short CTAs
-// (k range / WARPS_K of a few blocks) are latency-bound and a split that
-// shortens them costs more than the waves it balances (M = 1, N = 14336,
-// K = 4096: 22.8 us unsplit vs 38.7 us at split 2).  So split only when the
-// tiles fill less than half of the resident CTAs, up to one wave, keeping at
-// least 2 k blocks per warp: N = 4096, M = 16: 128 tiles of 32 columns,
-// 28.6 us at split 2.
+// Split-K of the decode kernels.  A CTA of the decode kernel holds its whole
+// pipeline in flight at once, so short CTAs are latency-bound and a split
+// that shortens them costs more than the waves it balances (2026-11-25, M =
+// 1, N = 14336, K = 4096: 22.8 us unsplit vs 38.7 us at split 2).  Refitted
+// in the eleventh session, after the split-K reduction became a separate
+// programmatic kernel (2.5 us cheaper), on the packed tiles forced to split
+// 1 / 2 / 4 / 8 (bench/results/2026-11-26-h100-decs/splits-d1d75eb/): split
+// only where the tiles fill at most a quarter of the resident CTAs, into at
+// most 4 ranges of at least one k block per warp.  1 x 512 / 1024 x 4096
+// (32 / 64 tiles of 16 columns): 3.9 / 4.5 us at split 4 against 4.4 / 4.8
+// at the old rule's 2 (split 8: 4.2 / 6.3); 16 x 1024 x 4096 5.6 against
+// 6.4; 1 x 1024 x 8192 / 14336 split 4 as before.  At 128 tiles (N = 2048)
+// no split: 1 x 2048 x 4096 5.3 us against 5.9 at split 2, 16 x 2048 x 4096
+// 7.2 against 7.8.
 int choose_dec_split(const Problem& p, const Sm80MmaConfig& c, const Device& d, std::string* why) {
+  constexpr int kMaxDecodeSplit = 4;
   const long long tiles = static_cast<long long>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn);
   const int k_blocks = ceil_div(p.K, c.bk);
   const long long resident = static_cast<long long>(d.sm_count) * c.min_blocks;
   int split = 1;
-  if (tiles * 2 <= resident) {
+  if (tiles * 4 <= resident) {
     const long long fill = resident / tiles;
-    const int depth = std::max(1, k_blocks / (2 * c.warps_m));
-    split = static_cast<int>(std::max(1LL, std::min<long long>({fill, depth, kMaxSplitK})));
+    const int depth = std::max(1, k_blocks / c.warps_m);
+    split = static_cast<int>(std::max(1LL, std::min<long long>({fill, depth, kMaxDecodeSplit})));
   }
   char buf[200];
   std::snprintf(buf, sizeof buf, "; %lld tiles, %d k-blocks, %d SMs x %d resident -> split_k=%d", tiles, k_blocks,

@@ -102,7 +102,7 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
   EXPECT_EQ(packed_name(Problem{16, 4096, 14336, 128, true}), "sm90_coop_n256m32k64_ks_rp:8");
   EXPECT_EQ(packed_name(Problem{16, 8192, 28672, 128, true}), "sm90_coop_n256m32k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{32, 28672, 8192, 128, true}), "sm90_coop_n256m32k64_ks_rp");
-  EXPECT_EQ(packed_name(Problem{32, 4096, 4096, 128, true}), "sm90_coop_n128m32k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{32, 4096, 4096, 128, true}), "sm90_coop_n256m32k64_ks_rp:8");
   EXPECT_EQ(packed_name(Problem{64, 4096, 4096, 128, true}), "sm90_coop_n128m64k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{48, 4096, 14336, 128, true}), "sm90_coop_n128m64k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{64, 14336, 4096, 128, true}), "sm90_coop_n128m64k64_rp");
@@ -131,7 +131,15 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
   EXPECT_EQ(packed_name(Problem{16, 28672, 8192, 8192, true}), "sm90_coop_n256m32k64_ks_rp");
   EXPECT_EQ(packed_name(Problem{64, 8192, 28672, 28672, true}), "sm90_coop_n128m64k64_sk_rp");
   EXPECT_EQ(packed_name(Problem{64, 28672, 8192, 8192, true}), "sm90_coop_n256m64k64_ks_rp");
-  for (int N : {2048, 4096, 8192, 14336, 28672})
+  // K with few whole-group divisors: 4096x11008 at g = 128 is 86 groups, so
+  // 2 slices of 16 (256x32) or 32 (128x32) tiles, 32 / 64 CTAs on 132 SMs
+  // (38.4 us at M = 16 against 33.1 for the decode kernels at their worst warp
+  // split, bench/results/2026-11-26-h100-m16-sweep/): no K slices there.
+  EXPECT_EQ(packed_name(Problem{16, 4096, 11008, 128, true}), "decr_m16n32k128s2w8");
+  EXPECT_EQ(packed_name(Problem{24, 4096, 11008, 128, true}), "sm90_coop_n128m32k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{24, 4096, 4096, 128, true}), "sm90_coop_n256m32k64_ks_rp:8");
+  EXPECT_EQ(packed_name(Problem{24, 1024, 4096, 128, true}), "sm90_coop_n128m32k64_ks_rp:16");
+  for (int N : {1024, 2048, 4096, 8192, 14336, 28672})
     for (int K : {4096, 14336})
       for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
         const Problem p{M, N, K, 128, true};
@@ -165,7 +173,15 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
           EXPECT_GE(packed.workspace_bytes, static_cast<size_t>(packed.sm90_splits) * M * N * 4);
         }
         if (M <= 32) {
-          EXPECT_EQ(name, large ? "sm90_coop_n256m32k64_ks_rp" : "sm90_coop_n128m32k64_ks_rp");
+          // 256x32 K slices, or (16 < M <= 32, small weights) 128x32 where
+          // the 256-row tiles x slices would leave half the SMs idle.
+          const auto& n256 = *std::find_if(
+              std::begin(w4a16::kernels::kSm90MixedConfigs), std::end(w4a16::kernels::kSm90MixedConfigs),
+              [](const auto& x) { return std::string(x.name) == "sm90_coop_n256m32k64_ks_rp"; });
+          const bool wide_fill = static_cast<long long>(ceil_div(N, 256)) * ceil_div(M, 32) *
+                                     w4a16::dispatch::kslices_for(p, kH100, n256) * 2 >
+                                 132;
+          EXPECT_EQ(name, wide_fill || large ? "sm90_coop_n256m32k64_ks_rp" : "sm90_coop_n128m32k64_ks_rp");
         } else if (M <= 64) {
           EXPECT_TRUE(name == "sm90_coop_n256m64k64_ks_rp" || name == "sm90_coop_n128m64k64_rp" ||
                       name == "sm90_coop_n128m64k64_ks_rp")

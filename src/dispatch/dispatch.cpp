@@ -421,11 +421,13 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 // the 70B-class layers).  In order:
 //  * M <= 8, and M <= 16 on small weights (N * K < 2^25): the decode
 //    kernels (decr), as canonical weights would take their dec twin.
-//  * 8 < M <= 32: K slices over 32-token tiles, 256 rows on large weights
-//    (14336x4096 M = 16 / 32: 19.3 / 20.2 us, against 21.7 for decr and 21.9
-//    for 128x32; 4096x14336 M = 32: 19.7 vs 27.8 stream-K; 8192x28672 M = 16:
-//    52.6 vs 66.2 decr), 128 rows on small ones (4096^2 M = 32: 10.3 vs 11.4
-//    decr).  The 256-row tile moves the weights at about 2.4 TB/s per wave
+//  * 8 < M <= 32: K slices over 32-token tiles, 256 rows (14336x4096 M = 16
+//    / 32: 19.3 / 20.2 us, against 21.7 for decr and 21.9 for 128x32;
+//    4096x14336 M = 32: 19.7 vs 27.8 stream-K; 8192x28672 M = 16: 52.6 vs
+//    66.2 decr; at 16 < M <= 32 on small weights too, 2026-11-26 m16 sweep:
+//    4096^2 M = 24 / 32 9.3 / 9.7 vs 9.8 / 9.9 for 128 rows, 6144x4096 11.9
+//    / 12.2 vs 14.3 / 14.4), 128 rows where the 256-row slices would leave
+//    half the SMs idle.  The 256-row tile moves the weights at about 2.4 TB/s per wave
 //    against 1.6 for 128 rows (the per-k-block cost of the mixed-input
 //    mainloop, docs/perf-notes.md), and K slices keep every SM busy without
 //    stream-K's serialized fixup (about 1.9 us per K range).
@@ -461,7 +463,11 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   };
   if (p.M <= 8 || (p.M <= 16 && !large)) return decode_twin("");
   // A K-slice configuration with the slices kslices_for gives it, or an
-  // empty name when fewer than 2 fit.  `whole_wave`: one slice is accepted
+  // empty name when fewer than 2 fit or when tiles x slices leave half the
+  // SMs or more idle: K with few whole-group divisors (4096x11008, g = 128:
+  // 86 groups, 2 slices of 16 tiles = 32 CTAs) took 38.4 us at M = 16
+  // against 33.1 for the decode kernels forced to their worst warp split
+  // (bench/results/2026-11-26-h100-m16-sweep/).  `whole_wave`: one slice is accepted
   // where the tiles alone take more than half the SMs (28672x8192 M = 16: 112
   // unsliced 256x32 tiles, 56.1-56.5 us; 128-row tiles took 79.1), never
   // where K simply cannot be cut (per-channel, g == K) and the tiles leave the
@@ -471,7 +477,8 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     const kernels::Sm90MixedConfigId id = sm90_id(name);
     const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(id)];
     const int s = kslices_for(p, d, c);
-    if (s < 2 && !(whole_wave && output_tiles(p, c) * 2 > d.sm_count)) return "";
+    if (s < 2 && !whole_wave) return "";
+    if (output_tiles(p, c) * s * 2 <= d.sm_count) return "";
     plan.sm90_splits = s;
     *why = std::string(rule) + " (" + std::to_string(s) + " K slices)";
     return name;
@@ -479,8 +486,9 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   std::string why;
   std::string twin;
   if (p.M <= 32) {
-    twin = large ? sliced("sm90_coop_n256m32k64_ks_rp", true, &why, "8 < M <= 32, N * K >= 2^25: 256x32 tiles")
-                 : sliced("sm90_coop_n128m32k64_ks_rp", false, &why, "16 < M <= 32, N * K < 2^25: 128x32 tiles");
+    twin = sliced("sm90_coop_n256m32k64_ks_rp", large, &why, "8 < M <= 32: 256x32 tiles");
+    if (twin.empty() && !large)
+      twin = sliced("sm90_coop_n128m32k64_ks_rp", false, &why, "16 < M <= 32, N * K < 2^25: 128x32 tiles");
     // K not cut into slices and few tiles: at M <= 16 the decode kernels
     // (their split-K needs no whole groups; per-channel M = 16 on 4096x14336
     // with canonical weights: 21.4 us, bench/results/2026-11-26-h100-issue3-decode-report-3a6501f).

@@ -95,6 +95,73 @@ __global__ void stream_kernel(const uint4* p, size_t n, uint32_t* out) {
   if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
 }
 
+
+// Bulk-copy streaming (cp.async.bulk, the TMA engine): each CTA reads one
+// contiguous range through a ring of STAGES chunks of CHUNK bytes in shared
+// memory; thread 0 refills a stage once every thread has read it.  Does a
+// copy engine that bypasses the SM's L1 miss tracking read these sizes
+// faster than 16-byte loads from registers (`stream`)?
+template <int CHUNK, int STAGES>
+__global__ void __launch_bounds__(256) bulk_kernel(const uint8_t* p, size_t bytes, uint32_t* out) {
+  extern __shared__ __align__(128) uint8_t ring[];
+  __shared__ __align__(8) uint64_t full[STAGES];
+  const size_t per_cta = (bytes / gridDim.x + CHUNK - 1) / CHUNK * CHUNK;
+  const size_t begin = per_cta * blockIdx.x;
+  const size_t end = begin + per_cta < bytes ? begin + per_cta : bytes;
+  const int chunks = begin < end ? static_cast<int>((end - begin + CHUNK - 1) / CHUNK) : 0;
+  const auto issue = [&](int i) {
+    const int st = i % STAGES;
+    const size_t off = begin + static_cast<size_t>(i) * CHUNK;
+    const uint32_t n = static_cast<uint32_t>(end - off < CHUNK ? end - off : CHUNK);
+    const uint32_t bar = static_cast<uint32_t>(__cvta_generic_to_shared(&full[st]));
+    const uint32_t dst = static_cast<uint32_t>(__cvta_generic_to_shared(ring + st * CHUNK));
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(bar), "r"(n) : "memory");
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n" ::"r"(dst),
+                 "l"(p + off), "r"(n), "r"(bar) : "memory");
+  };
+  if (threadIdx.x == 0) {
+    for (int st = 0; st < STAGES; ++st)
+      asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(static_cast<uint32_t>(__cvta_generic_to_shared(&full[st]))));
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+  }
+  __syncthreads();
+  if (threadIdx.x == 0)
+    for (int i = 0; i < STAGES && i < chunks; ++i) issue(i);
+  uint32_t acc = 0;
+  for (int i = 0; i < chunks; ++i) {
+    const int st = i % STAGES;
+    const uint32_t parity = (i / STAGES) & 1;
+    const uint32_t bar = static_cast<uint32_t>(__cvta_generic_to_shared(&full[st]));
+    uint32_t done = 0;
+    while (!done)
+      asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }\n"
+                   : "=r"(done) : "r"(bar), "r"(parity) : "memory");
+    acc ^= reinterpret_cast<const uint32_t*>(ring + st * CHUNK)[threadIdx.x];
+    __syncthreads();
+    if (threadIdx.x == 0 && i + STAGES < chunks) issue(i + STAGES);
+  }
+  if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
+}
+
+// 16-byte loads, one CTA of 1024 threads per SM, U loads in flight per thread
+// (U * 16 KB per SM): does more in flight per SM than `stream` read faster?
+template <int U>
+__global__ void __launch_bounds__(1024) stream_deep_kernel(const uint4* p, size_t n, uint32_t* out) {
+  uint32_t acc = 0;
+  const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += U * stride) {
+    uint4 v[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) {
+      v[u] = make_uint4(0, 0, 0, 0);
+      ldg_stream_16_keep(v[u], p + i + u * stride, i + u * stride < n);
+    }
+#pragma unroll
+    for (int u = 0; u < U; ++u) acc ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;
+  }
+  if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
+}
+
 struct Shape { int N, K; };
 
 template <class F>
@@ -129,6 +196,15 @@ void run_pattern(const char* name, const Shape& s, std::vector<uint8_t*>& w, std
   std::printf("  %-28s %8.2f us  %7.1f GB/s\n", name, us, bytes / us / 1e3);
 }
 
+template <int CHUNK, int STAGES>
+void run_bulk(const char* name, int ctas, const std::vector<uint8_t*>& w, size_t wbytes, uint32_t* out) {
+  const int smem = CHUNK * STAGES;
+  CK(cudaFuncSetAttribute(bulk_kernel<CHUNK, STAGES>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+  const float us = time_us([&](int c) { bulk_kernel<CHUNK, STAGES><<<ctas, 256, smem>>>(w[c], wbytes, out); },
+                           static_cast<int>(w.size()));
+  std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", name, us, wbytes / us / 1e3);
+}
+
 int main() {
   CK(cudaFree(nullptr));
   cudaDeviceProp prop;
@@ -154,6 +230,21 @@ int main() {
       stream_kernel<<<prop.multiProcessorCount * 4, 512>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
     }, copies);
     std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", "stream 4x512/SM, 4 in flight", st, wbytes / st / 1e3);
+    run_bulk<8192, 8>("bulk 8KBx8, 1 CTA/SM", prop.multiProcessorCount, w, wbytes, out);
+    run_bulk<16384, 8>("bulk 16KBx8, 1 CTA/SM", prop.multiProcessorCount, w, wbytes, out);
+    run_bulk<16384, 12>("bulk 16KBx12, 1 CTA/SM", prop.multiProcessorCount, w, wbytes, out);
+    run_bulk<8192, 8>("bulk 8KBx8, 2 CTA/SM", 2 * prop.multiProcessorCount, w, wbytes, out);
+    run_bulk<4096, 16>("bulk 4KBx16, 1 CTA/SM", prop.multiProcessorCount, w, wbytes, out);
+    {
+      const float us = time_us([&](int c) {
+        stream_deep_kernel<4><<<prop.multiProcessorCount, 1024>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
+      }, copies);
+      std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", "stream 1x1024/SM, 4 in flight", us, wbytes / us / 1e3);
+      const float us8 = time_us([&](int c) {
+        stream_deep_kernel<8><<<prop.multiProcessorCount, 1024>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
+      }, copies);
+      std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", "stream 1x1024/SM, 8 in flight", us8, wbytes / us8 / 1e3);
+    }
     run_pattern<8, 3, false, 2>("pattern wk8 s3", s, w, sc, out, bytes);
     run_pattern<8, 3, true, 2>("rotated wk8 s3", s, w, sc, out, bytes);
     run_pattern<8, 3, false, 2, true>("contiguous wk8 s3", s, w, sc, out, bytes);

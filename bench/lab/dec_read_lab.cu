@@ -103,6 +103,7 @@ __global__ void stream_kernel(const uint4* p, size_t n, uint32_t* out) {
 // faster than 16-byte loads from registers (`stream`)?
 template <int CHUNK, int STAGES>
 __global__ void __launch_bounds__(256) bulk_kernel(const uint8_t* p, size_t bytes, uint32_t* out) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900  // bulk copies and tx-count mbarriers: sm_90+
   extern __shared__ __align__(128) uint8_t ring[];
   __shared__ __align__(8) uint64_t full[STAGES];
   const size_t per_cta = (bytes / gridDim.x + CHUNK - 1) / CHUNK * CHUNK;
@@ -141,6 +142,7 @@ __global__ void __launch_bounds__(256) bulk_kernel(const uint8_t* p, size_t byte
     if (threadIdx.x == 0 && i + STAGES < chunks) issue(i + STAGES);
   }
   if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
+#endif
 }
 
 // 16-byte loads, one CTA of 1024 threads per SM, U loads in flight per thread
@@ -198,6 +200,9 @@ void run_pattern(const char* name, const Shape& s, std::vector<uint8_t*>& w, std
 
 template <int CHUNK, int STAGES>
 void run_bulk(const char* name, int ctas, const std::vector<uint8_t*>& w, size_t wbytes, uint32_t* out) {
+  int major = 0;
+  CK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0));
+  if (major < 9) return;  // no bulk copies before sm_90
   const int smem = CHUNK * STAGES;
   CK(cudaFuncSetAttribute(bulk_kernel<CHUNK, STAGES>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
   const float us = time_us([&](int c) { bulk_kernel<CHUNK, STAGES><<<ctas, 256, smem>>>(w[c], wbytes, out); },

@@ -419,10 +419,16 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 // M = 16..512 on (N, K) = (4096, 4096), (14336, 4096), (4096, 14336); then
 // bench/results/2026-11-26-h100-kslices/ for the K-slice configurations and
 // the 70B-class layers).  In order:
-//  * M <= 8, and M <= 16 on small weights (N * K < 2^25): the decode
-//    kernels (decr), as canonical weights would take their dec twin.
-//  * 8 < M <= 32: K slices over 32-token tiles, 256 rows (14336x4096 M = 16
-//    / 32: 19.3 / 20.2 us, against 21.7 for decr and 21.9 for 128x32;
+//  * M <= 8, and M <= 16 below the 70B-class weights (N * K < 2^27): the
+//    decode kernels (decr), as canonical weights would take their dec twin.
+//    At 8 < M <= 16 the decode tile with the decode rule's warps along K
+//    beat the 256x32 K slices by 1-11% on 4096x8192, 8192x4096, 11008x4096,
+//    14336x4096 and 4096x14336 (4096x14336 M = 16: 17.3 vs 19.1 us) and lost
+//    by 11-19% on 8192x28672 and 28672x8192
+//    (bench/results/2026-11-26-h100-m16-decode-vs-slices/).
+//  * 8 < M <= 32 (M <= 16: the 70B-class weights only): K slices over
+//    32-token tiles, 256 rows (14336x4096 M = 16 / 32: 19.3 / 20.2 us,
+//    against 21.7 for decr as it was then and 21.9 for 128x32;
 //    4096x14336 M = 32: 19.7 vs 27.8 stream-K; 8192x28672 M = 16: 52.6 vs
 //    66.2 decr; at 16 < M <= 32 on small weights too, 2026-11-26 m16 sweep:
 //    4096^2 M = 24 / 32 9.3 / 9.7 vs 9.8 / 9.9 for 128 rows, 6144x4096 11.9
@@ -461,7 +467,7 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     finish(p, &plan);
     return plan;
   };
-  if (p.M <= 8 || (p.M <= 16 && !large)) return decode_twin("");
+  if (p.M <= 8 || (p.M <= 16 && !huge)) return decode_twin("");
   // A K-slice configuration with the slices kslices_for gives it, or an
   // empty name when fewer than 2 fit or when tiles x slices leave half the
   // SMs or more idle: K with few whole-group divisors (4096x11008, g = 128:

@@ -9,7 +9,10 @@
 //              GPU's concurrent accesses over the row, against channel camping)
 //   contiguous: a prepacked order, each (16 columns, 128-deep k block) 1 KB
 //              contiguous, so a warp's 16-byte loads cover 512 bytes in a row
-//   stream   : a flat grid-stride read of the same bytes (the read roofline)
+//   stream   : a flat grid-stride read of the same bytes (the read roofline),
+//              4 x 512 threads per SM, or 1 x 1024 with 4 / 8 loads in flight
+//   bulk     : the same bytes through cp.async.bulk into a shared-memory ring
+//              (sm_90+; twelfth session, bench/results/2026-11-26-h200-dec-lab/)
 // Timing: back-to-back launches between events, median of 7, buffers rotated
 // over > 200 MB.  Results: bench/results/2026-11-26-h100-issue3-geometry/.
 // Built with the tools (<build>/bench/lab/dec_read_lab); by hand:
@@ -78,19 +81,21 @@ __global__ void __launch_bounds__(32 * WK, MINB)
   if (acc == 0x9E3779B9u) out[blockIdx.x * blockDim.x + threadIdx.x] = acc;
 }
 
-__global__ void stream_kernel(const uint4* p, size_t n, uint32_t* out) {
-  // Four independent 16-byte loads in flight per thread per iteration.
+// U independent 16-byte loads in flight per thread per iteration (launched
+// with up to 1024 threads per CTA).
+template <int U>
+__global__ void __launch_bounds__(1024) stream_kernel(const uint4* p, size_t n, uint32_t* out) {
   uint32_t acc = 0;
   const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
-  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += 4 * stride) {
-    uint4 v[4];
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += U * stride) {
+    uint4 v[U];
 #pragma unroll
-    for (int u = 0; u < 4; ++u) {
+    for (int u = 0; u < U; ++u) {
       v[u] = make_uint4(0, 0, 0, 0);
       ldg_stream_16_keep(v[u], p + i + u * stride, i + u * stride < n);
     }
 #pragma unroll
-    for (int u = 0; u < 4; ++u) acc ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;
+    for (int u = 0; u < U; ++u) acc ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;
   }
   if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
 }
@@ -145,24 +150,6 @@ __global__ void __launch_bounds__(256) bulk_kernel(const uint8_t* p, size_t byte
 #endif
 }
 
-// 16-byte loads, one CTA of 1024 threads per SM, U loads in flight per thread
-// (U * 16 KB per SM): does more in flight per SM than `stream` read faster?
-template <int U>
-__global__ void __launch_bounds__(1024) stream_deep_kernel(const uint4* p, size_t n, uint32_t* out) {
-  uint32_t acc = 0;
-  const size_t stride = static_cast<size_t>(gridDim.x) * blockDim.x;
-  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += U * stride) {
-    uint4 v[U];
-#pragma unroll
-    for (int u = 0; u < U; ++u) {
-      v[u] = make_uint4(0, 0, 0, 0);
-      ldg_stream_16_keep(v[u], p + i + u * stride, i + u * stride < n);
-    }
-#pragma unroll
-    for (int u = 0; u < U; ++u) acc ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;
-  }
-  if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
-}
 
 struct Shape { int N, K; };
 
@@ -232,7 +219,7 @@ int main() {
     const double bytes = static_cast<double>(wbytes + sbytes);
     std::printf("N=%d K=%d: %.1f MB weights + scales, %d copies\n", s.N, s.K, bytes / 1e6, copies);
     const float st = time_us([&](int c) {
-      stream_kernel<<<prop.multiProcessorCount * 4, 512>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
+      stream_kernel<4><<<prop.multiProcessorCount * 4, 512>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
     }, copies);
     std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", "stream 4x512/SM, 4 in flight", st, wbytes / st / 1e3);
     run_bulk<8192, 8>("bulk 8KBx8, 1 CTA/SM", prop.multiProcessorCount, w, wbytes, out);
@@ -242,11 +229,11 @@ int main() {
     run_bulk<4096, 16>("bulk 4KBx16, 1 CTA/SM", prop.multiProcessorCount, w, wbytes, out);
     {
       const float us = time_us([&](int c) {
-        stream_deep_kernel<4><<<prop.multiProcessorCount, 1024>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
+        stream_kernel<4><<<prop.multiProcessorCount, 1024>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
       }, copies);
       std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", "stream 1x1024/SM, 4 in flight", us, wbytes / us / 1e3);
       const float us8 = time_us([&](int c) {
-        stream_deep_kernel<8><<<prop.multiProcessorCount, 1024>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
+        stream_kernel<8><<<prop.multiProcessorCount, 1024>>>(reinterpret_cast<const uint4*>(w[c]), wbytes / 16, out);
       }, copies);
       std::printf("  %-28s %8.2f us  %7.1f GB/s  (weights only)\n", "stream 1x1024/SM, 8 in flight", us8, wbytes / us8 / 1e3);
     }

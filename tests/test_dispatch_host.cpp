@@ -114,10 +114,17 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
   EXPECT_EQ(packed_name(Problem{256, 4096, 14336, 128, true}), "sm90_coop_n128m256k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{256, 4096, 4096, 128, true}), "sm90_pp_n64m128k64_rp");
   EXPECT_EQ(packed_name(Problem{256, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
-  EXPECT_EQ(packed_name(Problem{160, 4096, 4096, 128, true}), "sm90_coop_n128m256k64_ks_rp:4");
-  EXPECT_EQ(packed_name(Problem{320, 4096, 14336, 128, true}), "sm90_coop_n128m256k64_ks_rp:2");
-  EXPECT_EQ(packed_name(Problem{320, 4096, 4096, 128, true}), "sm90_coop_n128m128k64_rp");
-  EXPECT_EQ(packed_name(Problem{320, 14336, 4096, 128, true}), "sm90_coop_n128m128k64_rp");
+  EXPECT_EQ(packed_name(Problem{160, 4096, 4096, 128, true}), "sm90_coop_n128m192k64_ks_rp:4");
+  EXPECT_EQ(packed_name(Problem{160, 14336, 4096, 128, true}), "sm90_coop_n128m192k64_rp");
+  EXPECT_EQ(packed_name(Problem{192, 4096, 14336, 128, true}), "sm90_coop_n128m192k64_ks_rp:4");
+  // 4096x11008: 86 groups of 128 cut into 2 slices only; 64 CTAs are accepted.
+  EXPECT_EQ(packed_name(Problem{160, 4096, 11008, 128, true}), "sm90_coop_n128m192k64_ks_rp:2");
+  EXPECT_EQ(packed_name(Problem{384, 4096, 14336, 128, true}), "sm90_coop_n128m192k64_ks_rp:2");
+  // M = 193..256 and 385..512: the 256-token tiles pad M no more than 192-token ones.
+  EXPECT_EQ(packed_name(Problem{448, 4096, 4096, 128, true}), "sm90_coop_n128m128k64_rp");
+  EXPECT_EQ(packed_name(Problem{320, 4096, 14336, 128, true}), "sm90_coop_n128m192k64_ks_rp:2");
+  EXPECT_EQ(packed_name(Problem{320, 4096, 4096, 128, true}), "sm90_coop_n128m192k64_ks_rp:2");
+  EXPECT_EQ(packed_name(Problem{320, 14336, 4096, 128, true}), "sm90_coop_n128m192k64_rp");
   EXPECT_EQ(packed_name(Problem{512, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
   // Per-channel weights cannot be cut into slices: the old choices.
   EXPECT_EQ(packed_name(Problem{64, 4096, 4096, 4096, true}), "sm90_coop_n128m64k64_sk_rp");

@@ -288,7 +288,8 @@ GemmCase packed_case(int M, int N, int K, int g, bool zeros, float alpha = 1.0f,
 // Packed weights (w4a16PackWeights, docs/format.md section 5) through the
 // dispatcher: every M from 1 to 65 (the packed decode kernels, then the
 // Hopper `_rp` configurations) on N = 1040 (a multiple of 16, not of any
-// column tile), the model shapes up to M = 256, per-channel K = 1056 (the
+// column tile), the model shapes up to M = 256 and the 192-token tiles at
+// M = 160 / 320, per-channel K = 1056 (the
 // last 128-deep k block is a quarter full) and K = 14336 (large weights that
 // cannot be cut into K slices), g = 256, symmetric, alpha/beta,
 // g = 64 (each decode lane takes its k tiles from one 64-deep half of the
@@ -301,6 +302,8 @@ TEST_F(GemmGpu, PackedWeightsDispatched) {
     cases.push_back(packed_case(M, 14336, 4096, 128, true));
     cases.push_back(packed_case(M, 4096, 14336, 128, M != 8));
   }
+  cases.push_back(packed_case(160, 4096, 14336, 128, true));   // 192-token tiles in 4 K slices
+  cases.push_back(packed_case(320, 14336, 4096, 128, false));  // 192-token tiles, the second one partial
   cases.push_back(packed_case(1, 4096, 4096, 4096, true));
   cases.push_back(packed_case(16, 4096, 14336, 14336, true));   // per-channel, large: the decode kernels
   cases.push_back(packed_case(32, 4096, 14336, 14336, false));  // per-channel, large: stream-K 128x32

@@ -441,7 +441,17 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 //    (N * K >= 2^27), else the 128x64 tile, persistent where it fills 3/4 of
 //    the SMs (14336x4096 M = 64: 23.1 us) or in K slices (4096^2 M = 64: 11.5
 //    vs 16.3 for ping-pong 64x32; 4096x14336 24.8 vs 30.1 stream-K).
-//  * M > 64: the `_rp` twin of the canonical choice, except K slices where
+//  * 128 < M <= 512 where 192-token tiles pad M less than 256-token ones
+//    (M = 129..192 and 257..384): 128x192 tiles, in K slices where they take
+//    half the SMs or fewer, else persistent
+//    (bench/results/2026-11-27-h100-mid-m-tiles/, against the rules below:
+//    14336x4096 M = 136 / 192 / 320 / 384 32.7 / 33.3 / 62.4 / 64.2 us vs
+//    51.2 / 41.6 / 75.7 / 77.3; 4096x14336 M = 160 / 320 34.2 / 59.1 vs 41.8
+//    / 77.0; 4096^2 M = 160 / 320 16.4 / 23.5 vs 19.1 / 27.3; 4096x11008
+//    M = 160 / 320 43.8 / 48.6 vs 48.7 / 59.3).  A 160-token tile measured
+//    slower than the 192-token one even where it computes fewer rows
+//    (14336x4096 M = 136: 35.4 vs 32.7 us) and was not kept.
+//  * M > 64 otherwise: the `_rp` twin of the canonical choice, except K slices where
 //    its tiles are few: 64 < M <= 128 with 128x128 tiles below 3/4 of the SMs
 //    (4096^2 M = 128: 13.9 vs 18.9 us ping-pong; 4096x14336 28.3 vs 37.9), and
 //    128 < M <= 512 with 128x256 tiles on at most half the SMs, when K >= 8192
@@ -479,12 +489,14 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   // where K simply cannot be cut (per-channel, g == K) and the tiles leave the
   // GPU idle: 256x32 tiles unsliced on 4096x14336 at M = 16 are 16 CTAs, 92.6
   // us (bench/results/2026-11-26-h100-decode-report-packed-5a1e7eb/, 70b and gK logs).
-  const auto sliced = [&](const char* name, bool whole_wave, std::string* why, const char* rule) -> std::string {
+  // `any_fill`: no fill check, for the compute-bound 192-token tiles.
+  const auto sliced = [&](const char* name, bool whole_wave, std::string* why, const char* rule,
+                          bool any_fill = false) -> std::string {
     const kernels::Sm90MixedConfigId id = sm90_id(name);
     const kernels::Sm90MixedConfig& c = kernels::kSm90MixedConfigs[static_cast<int>(id)];
     const int s = kslices_for(p, d, c);
     if (s < 2 && !whole_wave) return "";
-    if (output_tiles(p, c) * s * 2 <= d.sm_count) return "";
+    if (!any_fill && output_tiles(p, c) * s * 2 <= d.sm_count) return "";
     plan.sm90_splits = s;
     *why = std::string(rule) + " (" + std::to_string(s) + " K slices)";
     return name;
@@ -520,9 +532,24 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     const char* name = choose_sm90(p, d, &why);
     const long long t128 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 128);
     const long long t256 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 256);
-    if (p.M <= 128 && t128 * 4 < static_cast<long long>(d.sm_count) * 3)
+    // Token rows computed by 192- and 256-token tiles (ceil(M / tm) * tm).
+    const long long pad192 = ceil_div(p.M, 192) * 192LL, pad256 = ceil_div(p.M, 256) * 256LL;
+    if (p.M <= 128 && t128 * 4 < static_cast<long long>(d.sm_count) * 3) {
       twin = sliced("sm90_coop_n128m128k64_ks_rp", false, &why, "64 < M <= 128, few 128x128 tiles");
-    else if (p.M <= 512 && t256 * 2 <= d.sm_count && (p.K >= 8192 || p.M <= 192))
+    } else if (p.M > 128 && p.M <= 512 && pad192 < pad256) {
+      // 192-token tiles where they pad M less than 256-token ones (M = 129..192
+      // and 257..384): K slices where they are few (any fill: they are
+      // compute-bound, 4096x11008 M = 160 ran 43.8 us in 2 slices of 32 tiles
+      // against 48.7 for the next best), else persistent.
+      const long long t192 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 192);
+      if (t192 * 2 <= d.sm_count)
+        twin = sliced("sm90_coop_n128m192k64_ks_rp", false, &why,
+                      "128 < M <= 512, 192-token tiles pad M least, half the SMs or fewer", true);
+      else {
+        twin = "sm90_coop_n128m192k64_rp";
+        why = "128 < M <= 512, 192-token tiles pad M least and fill more than half the SMs";
+      }
+    } else if (p.M <= 512 && t256 * 2 <= d.sm_count && (p.K >= 8192 || p.M <= 192))
       twin = sliced("sm90_coop_n128m256k64_ks_rp", false, &why,
                     "128 < M <= 512, 128x256 tiles fill half the SMs at most (K >= 8192 or M <= 192)");
     if (twin.empty() && name != nullptr && std::string(name) == "sm90_coop_n128m256k64" && p.M > 256 &&

@@ -82,7 +82,9 @@
   X(sm90_coop_n128m128k64_ks_rp, coop, 128, 128, 64, 1, kslices, reordered)      \
   X(sm90_coop_n128m256k64_ks_rp, coop, 128, 256, 64, 1, kslices, reordered)      \
   X(sm90_coop_n256m32k64_ks_rp, coop, 256, 32, 64, 1, kslices, reordered)       \
-  X(sm90_coop_n256m64k64_ks_rp, coop, 256, 64, 64, 1, kslices, reordered)
+  X(sm90_coop_n256m64k64_ks_rp, coop, 256, 64, 64, 1, kslices, reordered)       \
+  X(sm90_coop_n128m192k64_rp, coop, 128, 192, 64, 1, persistent, reordered)        \
+  X(sm90_coop_n128m192k64_ks_rp, coop, 128, 192, 64, 1, kslices, reordered)
 
 namespace w4a16::kernels {
 

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Closing device calls of the 192-token Hopper tiles (thirteenth session,
+# issue #4), from a carried build-gpu (and build-carry/var/w4a16-base, the CLI
+# of the build before the dispatch change).  Each step is added to
+# $OUT/results.tgz.
+#   PART=tests : test_gemm_gpu, every test (per-test times).
+#   PART=rest  : test_api_errors, test_gemm_large_gpu, verify --quick,
+#                memcheck over verify --quick, racecheck over the packed
+#                dispatched test; the mid-M shapes dispatched by this build
+#                and by the base, alternating.
+#   PART=sweep : the packed M sweep of the README's plot (M <= 512) and the
+#                issue target shapes (scripts/device_dispatch_sweep.sh).
+B=build-gpu
+CLI=$B/tools/cli/w4a16
+export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
+R=$OUT/r; mkdir -p $R
+save() { tar czf $OUT/results.tgz -C $R .; }
+nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
+if [[ ${PART:-tests} == sweep ]]; then
+  OUT=$R PARTS="small targets" bash scripts/device_dispatch_sweep.sh
+  save
+  exit 0
+fi
+if [[ ${PART:-tests} == tests ]]; then
+  timeout 570 $B/tests/test_gemm_gpu > $R/gtest-gemm-gpu.log 2>&1
+  echo "test_gemm_gpu rc=$?" >> $R/gtest-gemm-gpu.log
+  grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " $R/gtest-gemm-gpu.log > $R/gtest-summary.log
+  save
+  exit 0
+fi
+{ timeout 40 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
+  timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
+  timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
+save
+# racecheck also reports cuBLAS's own TMA/mbarrier kernels (nvjet_*, the tests' reference GEMMs).
+{ timeout 90 compute-sanitizer --tool memcheck --error-exitcode 9 $CLI verify --quick; echo "memcheck rc=$?"
+  timeout 150 compute-sanitizer --tool racecheck $B/tests/test_gemm_gpu --gtest_brief=1 \
+    --gtest_filter='*PackedWeightsDispatched*'; echo "racecheck rc=$?"; } > $R/sanitizer-full.log 2>&1
+grep -vE "^(PASS|W4A16|  )" $R/sanitizer-full.log > $R/sanitizer.log
+echo "racecheck hazards outside cuBLAS nvjet kernels: $(grep 'Race reported' $R/sanitizer-full.log | grep -vc nvjet)" >> $R/sanitizer.log
+rm $R/sanitizer-full.log
+save
+s=""
+for nk in 4096x4096 14336x4096 4096x14336 4096x11008 28672x8192 8192x28672; do
+  for m in 136 160 192 320 384; do s="$s${s:+,}${m}x$nk"; done
+done
+for round in 1 2; do
+  for who in base new; do
+    cli=$CLI; [ $who = base ] && cli=build-carry/var/w4a16-base
+    timeout 100 $cli bench --quick --packed --shapes "$s" --json $R/ab-$who-$round.json > $R/ab-$who-$round.log 2>&1
+    echo "rc=$?" >> $R/ab-$who-$round.log
+    save
+  done
+done

@@ -17,6 +17,18 @@ R=$OUT/r; mkdir -p $R
 save() { tar czf $OUT/results.tgz -C $R .; }
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
 if [[ ${PART:-tests} == sweep ]]; then
+  # racecheck over `verify --quick` with each 192-token configuration forced
+  # (verify's shapes are small; shapes a forced configuration cannot run fail
+  # with a message and are not counted); hazards outside cuBLAS's nvjet kernels.
+  for c in sm90_coop_n128m192k64_rp sm90_coop_n128m192k64_ks_rp:3; do
+    W4A16_FORCE_CONFIG=$c timeout 150 compute-sanitizer --tool racecheck $CLI verify --quick > $R/rc.log 2>&1
+    echo "racecheck verify --quick, W4A16_FORCE_CONFIG=$c: rc=$?, hazards outside nvjet:" \
+      "$(grep 'Race reported' $R/rc.log | grep -vc nvjet), cases passed: $(grep -c '^\[.*PASS' $R/rc.log)," \
+      "kernels run: $(grep -c 'W4A16\|sm90' $R/rc.log)" >> $R/racecheck-m192.log
+    grep -E "RACECHECK SUMMARY|passed|failed" $R/rc.log | tail -3 >> $R/racecheck-m192.log
+    rm $R/rc.log
+    save
+  done
   OUT=$R PARTS="small targets" bash scripts/device_dispatch_sweep.sh
   save
   exit 0

@@ -55,7 +55,13 @@
 // M = 9..512, bench/results/2026-11-26-h100-kslices/) were 10-50% faster than
 // stream-K, ping-pong and the decode kernels there; the 256-row ones move the
 // weights at about 2.4 TB/s per wave against 1.6 for 128 rows and serve
-// M = 9..64 on large weights (N * K >= 2^25; 256x64 from 2^27).
+// M = 9..64 on large weights (N * K >= 2^25; 256x64 from 2^27).  The
+// 192-token rows serve packed M = 129..192 and 257..384, where they pad M
+// less than 256-token tiles and dequantize the weights fewer times than
+// 128-token ones: 3-36% faster than the 128/256-token plans at M = 136..384
+// on six LLM layers (bench/results/2026-11-27-h100-mid-m-tiles/).  A
+// 160-token tile measured slower than the 192-token one even where it
+// computes fewer rows and is not in the set.
 #pragma once
 
 #define W4A16_SM90_MIXED_CONFIGS(X)                                                 \

@@ -14,7 +14,7 @@ B=build-gpu
 CLI=$B/tools/cli/w4a16
 export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
 R=$OUT/r; mkdir -p $R
-save() { tar czf $OUT/results.tgz -C $R .; }
+. scripts/device_common.sh
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
 if [[ ${PART:-tests} == sweep ]]; then
   # racecheck over `verify --quick` with each 192-token configuration forced
@@ -34,10 +34,7 @@ if [[ ${PART:-tests} == sweep ]]; then
   exit 0
 fi
 if [[ ${PART:-tests} == tests ]]; then
-  timeout 570 $B/tests/test_gemm_gpu > $R/gtest-gemm-gpu.log 2>&1
-  echo "test_gemm_gpu rc=$?" >> $R/gtest-gemm-gpu.log
-  grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " $R/gtest-gemm-gpu.log > $R/gtest-summary.log
-  save
+  gemm_gpu_tests $B
   exit 0
 fi
 { timeout 40 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
@@ -56,11 +53,4 @@ s=""
 for nk in 4096x4096 14336x4096 4096x14336 4096x11008 28672x8192 8192x28672; do
   for m in 136 160 192 320 384; do s="$s${s:+,}${m}x$nk"; done
 done
-for round in 1 2; do
-  for who in base new; do
-    cli=$CLI; [ $who = base ] && cli=build-carry/var/w4a16-base
-    timeout 100 $cli bench --quick --packed --shapes "$s" --json $R/ab-$who-$round.json > $R/ab-$who-$round.log 2>&1
-    echo "rc=$?" >> $R/ab-$who-$round.log
-    save
-  done
-done
+ab_rounds 2 ab "$s"

@@ -7,13 +7,10 @@
 B=build-gpu
 CLI=$B/tools/cli/w4a16
 R=$OUT/r; mkdir -p $R
-save() { tar czf $OUT/results.tgz -C $R .; }
+. scripts/device_common.sh
 nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
 if [[ ${PART:-ab} == tests ]]; then
-  timeout 570 $B/tests/test_gemm_gpu > $R/gtest-gemm-gpu.log 2>&1
-  echo "test_gemm_gpu rc=$?" >> $R/gtest-gemm-gpu.log
-  grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " $R/gtest-gemm-gpu.log > $R/gtest-summary.log
-  save
+  gemm_gpu_tests $B
   exit 0
 fi
 s=""
@@ -21,21 +18,9 @@ for nk in 14336x4096 4096x14336 4096x4096 28672x8192 8192x28672 11008x4096; do
   for m in 1 4 8 12 16; do s="$s${s:+,}${m}x$nk"; done
 done
 s="$s,1x1024x4096,1x2048x4096,16x1024x4096"
-for round in 1 2; do
-  for who in base new; do
-    cli=$CLI; [ $who = base ] && cli=build-carry/var/w4a16-base
-    timeout 100 $cli bench --quick --packed --shapes "$s" --json $R/ab-$who-$round.json > $R/ab-$who-$round.log 2>&1
-    echo "rc=$?" >> $R/ab-$who-$round.log
-    save
-  done
-done
+ab_rounds 2 ab "$s"
 s1=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336,1x28672x8192,1x8192x28672
-for who in base new; do
-  cli=$CLI; [ $who = base ] && cli=build-carry/var/w4a16-base
-  timeout 60 $cli bench --quick --packed --overlap --shapes "$s1" --json $R/ov-$who.json > $R/ov-$who.log 2>&1
-  echo "rc=$?" >> $R/ov-$who.log
-  save
-done
+ab_rounds 1 ov "$s1" --overlap  # ov-{base,new}-1.*
 timeout 150 $B/tests/test_gemm_gpu --gtest_brief=1 \
   --gtest_filter='*PackedWeightsDispatched*:*PackedHalfGroupsEveryDecodeTile*:*PackedOverlapPreviousChecked*' > $R/gtest-decode.log 2>&1
 echo "rc=$?" >> $R/gtest-decode.log

@@ -1,0 +1,33 @@
+# Helpers shared by the device-call scripts (sourced, not run).  The caller
+# sets CLI (this build's w4a16) and R (the result folder under $OUT).
+#   save                  : tar R into $OUT/results.tgz (only 8 files come
+#                           back from a call, so everything travels in one)
+#   ab_rounds N PREFIX SHAPES [bench args]: N rounds of `w4a16 bench --quick
+#                           --packed` over SHAPES, the base build
+#                           (build-carry/var/w4a16-base) then this one, into
+#                           $R/PREFIX-{base,new}-<round>.{json,log}; saves
+#                           after each run
+save() { tar czf "$OUT/results.tgz" -C "$R" .; }
+
+ab_rounds() {
+  local rounds=$1 prefix=$2 shapes=$3 round who cli
+  shift 3
+  for round in $(seq 1 "$rounds"); do
+    for who in base new; do
+      cli=$CLI; [ $who = base ] && cli=build-carry/var/w4a16-base
+      timeout 100 "$cli" bench --quick --packed --shapes "$shapes" "$@" \
+        --json "$R/$prefix-$who-$round.json" > "$R/$prefix-$who-$round.log" 2>&1
+      echo "rc=$?" >> "$R/$prefix-$who-$round.log"
+      save
+    done
+  done
+}
+
+# gemm_gpu_tests BUILD: every test of test_gemm_gpu (per-test times) into
+# $R/gtest-gemm-gpu.log, the per-test lines into $R/gtest-summary.log; saves.
+gemm_gpu_tests() {
+  timeout 570 "$1/tests/test_gemm_gpu" > "$R/gtest-gemm-gpu.log" 2>&1
+  echo "test_gemm_gpu rc=$?" >> "$R/gtest-gemm-gpu.log"
+  grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " "$R/gtest-gemm-gpu.log" > "$R/gtest-summary.log"
+  save
+}

@@ -455,7 +455,7 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 //    its tiles are few: 64 < M <= 128 with 128x128 tiles below 3/4 of the SMs
 //    (4096^2 M = 128: 13.9 vs 18.9 us ping-pong; 4096x14336 28.3 vs 37.9), and
 //    128 < M <= 512 with 128x256 tiles on at most half the SMs, when K >= 8192
-//    or M <= 192 (sweep5-m160-512.log: 4096x14336 M = 160 / 320 / 512 41.7 /
+//    (M <= 192 too before the 192-token tiles) (sweep5-m160-512.log: 4096x14336 M = 160 / 320 / 512 41.7 /
 //    77.3 / 85.1 vs 49.0 / 84.1 / 91.4 dispatched before; 4096^2 M = 160 /
 //    192 19.0 / 19.5 vs 25.7 / 22.5; 4096^2 M = 256 keeps ping-pong, 19.1 vs
 //    21.5); and 128x128 where canonical weights take 128x256 tiles whose last
@@ -542,16 +542,18 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
       // compute-bound, 4096x11008 M = 160 ran 43.8 us in 2 slices of 32 tiles
       // against 48.7 for the next best), else persistent.
       const long long t192 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 192);
-      if (t192 * 2 <= d.sm_count)
+      if (t192 * 2 <= d.sm_count) {
         twin = sliced("sm90_coop_n128m192k64_ks_rp", false, &why,
                       "128 < M <= 512, 192-token tiles pad M least, half the SMs or fewer", true);
-      else {
+      } else {
         twin = "sm90_coop_n128m192k64_rp";
         why = "128 < M <= 512, 192-token tiles pad M least and fill more than half the SMs";
       }
-    } else if (p.M <= 512 && t256 * 2 <= d.sm_count && (p.K >= 8192 || p.M <= 192))
+    } else if (p.M <= 512 && t256 * 2 <= d.sm_count && p.K >= 8192) {
+      // (M = 193..256 and 385..512 here: the 192-token rule takes the rest.)
       twin = sliced("sm90_coop_n128m256k64_ks_rp", false, &why,
-                    "128 < M <= 512, 128x256 tiles fill half the SMs at most (K >= 8192 or M <= 192)");
+                    "128 < M <= 512, 128x256 tiles fill half the SMs at most, K >= 8192");
+    }
     if (twin.empty() && name != nullptr && std::string(name) == "sm90_coop_n128m256k64" && p.M > 256 &&
         p.M <= 512 && p.M % 256 != 0 && p.M % 256 <= 128) {
       twin = "sm90_coop_n128m128k64_rp";

@@ -501,6 +501,8 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     *why = std::string(rule) + " (" + std::to_string(s) + " K slices)";
     return name;
   };
+  // Output tiles of a 128-row tile with `tm` tokens.
+  const auto tiles128 = [&](int tm) { return static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, tm); };
   std::string why;
   std::string twin;
   if (p.M <= 32) {
@@ -516,7 +518,7 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
       why = "16 < M <= 32, K not cut into slices of whole groups: stream-K 128x32";
     }
   } else if (p.M <= 64) {
-    const long long t64 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 64);
+    const long long t64 = tiles128(64);
     if (huge) twin = sliced("sm90_coop_n256m64k64_ks_rp", true, &why, "32 < M <= 64, N * K >= 2^27: 256x64 tiles");
     if (twin.empty() && t64 * 4 >= static_cast<long long>(d.sm_count) * 3) {
       twin = "sm90_coop_n128m64k64_rp";
@@ -530,8 +532,8 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     }
   } else {
     const char* name = choose_sm90(p, d, &why);
-    const long long t128 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 128);
-    const long long t256 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 256);
+    const long long t128 = tiles128(128);
+    const long long t256 = tiles128(256);
     // Token rows computed by 192- and 256-token tiles (ceil(M / tm) * tm).
     const long long pad192 = ceil_div(p.M, 192) * 192LL, pad256 = ceil_div(p.M, 256) * 256LL;
     if (p.M <= 128 && t128 * 4 < static_cast<long long>(d.sm_count) * 3) {
@@ -541,7 +543,7 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
       // and 257..384): K slices where they are few (any fill: they are
       // compute-bound, 4096x11008 M = 160 ran 43.8 us in 2 slices of 32 tiles
       // against 48.7 for the next best), else persistent.
-      const long long t192 = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, 192);
+      const long long t192 = tiles128(192);
       if (t192 * 2 <= d.sm_count) {
         twin = sliced("sm90_coop_n128m192k64_ks_rp", false, &why,
                       "128 < M <= 512, 192-token tiles pad M least, half the SMs or fewer", true);

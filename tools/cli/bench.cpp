@@ -53,6 +53,10 @@ struct BenchConfig {
   // --overlap (with --packed): W4A16_FORWARD_OVERLAP_PREVIOUS on every call, so
   // that each call of a graph overlaps the tail of the one before it.
   bool overlap_previous = false;
+  // --config A[,B...]: each kernel configuration (W4A16_FORCE_CONFIG spec) in
+  // turn on every shape, one row each, sharing the shape's weights, packs and
+  // cuBLAS timing; empty: the dispatcher's choice.
+  std::vector<std::string> configs;
   std::vector<Shape> shapes;
 };
 
@@ -460,10 +464,17 @@ struct Row {
   double speedup() const { return cublas.median_us / ours.median_us; }
 };
 
-Row bench_shape(const BenchConfig& cfg, const Shape& shape, const DeviceInfo& dev, const Ceilings& ceil,
-                WeightSet& weights, testutil::CublasBf16& cublas, cudaStream_t s) {
+// One row per configuration of cfg.configs (one row, the dispatcher's, when
+// there is none): the weights, activations, packs and the cuBLAS timing are
+// built once per shape and shared by the rows.
+std::vector<Row> bench_shape(const BenchConfig& cfg, const Shape& shape, const DeviceInfo& dev, const Ceilings& ceil,
+                             WeightSet& weights, testutil::CublasBf16& cublas, cudaStream_t s) {
   const int M = shape.M, N = shape.N, K = shape.K;
   const int g = cfg.group == 0 ? K : cfg.group;
+  const auto force = [&](size_t i) {
+    if (!cfg.configs.empty()) setenv("W4A16_FORCE_CONFIG", cfg.configs[i].c_str(), 1);
+  };
+  force(0);
   Row row;
   row.M = M;
   row.N = N;
@@ -534,11 +545,8 @@ Row bench_shape(const BenchConfig& cfg, const Shape& shape, const DeviceInfo& de
             "w4a16PackWeights");
     }
     W4A16_CLI_CUDA(cudaStreamSynchronize(s));
-    check(w4a16GetWorkspaceSizePacked(M, &packs[0], &row.workspace), "w4a16GetWorkspaceSizePacked");
-    check(w4a16DescribeDispatchPacked(M, &packs[0], dispatch, sizeof dispatch), "w4a16DescribeDispatchPacked");
-    row.dispatch = dispatch;
   }
-  DeviceBuffer workspace(row.workspace);
+  DeviceBuffer workspace;
 
   auto ours = [&](int i, cudaStream_t st) {
     const int a = i % row.act_copies;
@@ -564,45 +572,76 @@ Row bench_shape(const BenchConfig& cfg, const Shape& shape, const DeviceInfo& de
     }
   };
 
-  // Accuracy on a sample of rows (an fp64 reference of all of M x N x K would
-  // take minutes on the host for the large shapes).  With beta == 0 the output
-  // is poisoned with NaN (0xFFFF) first, so a row the kernel skips cannot pass.
-  if (cfg.beta == 0) W4A16_CLI_CUDA(cudaMemsetAsync(out.get(), 0xFF, mn * 2, s));
-  ours(0, s);
-  W4A16_CLI_CUDA(cudaStreamSynchronize(s));
+  // The fp64 reference of the sampled rows (an fp64 reference of all of
+  // M x N x K would take minutes on the host for the large shapes).
   const int rows = std::min(M, cfg.sample_rows);
+  const auto sampled_row = [&](int r) {
+    return rows == 1 ? 0 : static_cast<int>(static_cast<int64_t>(r) * (M - 1) / (rows - 1));
+  };
   std::vector<uint16_t> xs(static_cast<size_t>(rows) * K), ys(static_cast<size_t>(rows) * N),
       y0s(cfg.beta != 0 ? static_cast<size_t>(rows) * N : 0);
   for (int r = 0; r < rows; ++r) {
-    const int mi = rows == 1 ? 0 : static_cast<int>(static_cast<int64_t>(r) * (M - 1) / (rows - 1));
+    const int mi = sampled_row(r);
     std::copy_n(x.begin() + static_cast<size_t>(mi) * K, K, xs.begin() + static_cast<size_t>(r) * K);
     if (cfg.beta != 0) std::copy_n(y0.begin() + static_cast<size_t>(mi) * N, N, y0s.begin() + static_cast<size_t>(r) * N);
-    W4A16_CLI_CUDA(cudaMemcpy(ys.data() + static_cast<size_t>(r) * N, out.bytes() + static_cast<size_t>(mi) * N * 2,
-                              static_cast<size_t>(N) * 2, cudaMemcpyDeviceToHost));
   }
   std::vector<double> ref, absref;
   testutil::reference_gemm_fp64(xs.data(), weights.host_dequant.data(), cfg.beta != 0 ? y0s.data() : nullptr, rows,
                                 N, K, cfg.alpha, cfg.beta, ref, absref);
-  const testutil::CompareResult cmp = testutil::compare(ys.data(), ref, absref, K);
-  row.max_err_ratio = cmp.max_err_over_tol;
-  row.err_ok = cmp.ok;
-  if (!cmp.ok) row.err_detail = cmp.describe();
-
-  if (cfg.beta != 0) {
-    // The correctness launch consumed copy 0's Y; restore it so every timed
-    // launch of either library starts from the same kind of data.
-    W4A16_CLI_CUDA(cudaMemcpyAsync(out.get(), y0.data(), mn * 2, cudaMemcpyHostToDevice, s));
-  }
 
   const double warmup_ms = cfg.quick ? 30.0 : 100.0;
-  row.launches = launches_for(weights.copies);
-  row.ours = time_launches("w4a16GemmForwardEx", s, row.launches, cfg.replays, warmup_ms, ours, false);
+  std::vector<Row> out_rows;
+  for (size_t ci = 0; ci < std::max<size_t>(1, cfg.configs.size()); ++ci) {
+    force(ci);
+    Row& r = out_rows.emplace_back(row);
+    if (cfg.packed) {
+      check(w4a16GetWorkspaceSizePacked(M, &packs[0], &r.workspace), "w4a16GetWorkspaceSizePacked");
+      check(w4a16DescribeDispatchPacked(M, &packs[0], dispatch, sizeof dispatch), "w4a16DescribeDispatchPacked");
+    } else {
+      check(w4a16GetWorkspaceSize(M, N, K, g, cfg.zeros, &r.workspace), "w4a16GetWorkspaceSize");
+      check(w4a16DescribeDispatch(M, N, K, g, cfg.zeros, dispatch, sizeof dispatch), "w4a16DescribeDispatch");
+    }
+    r.dispatch = dispatch;
+    workspace = DeviceBuffer(r.workspace);
 
-  theirs(0, s);  // outside capture: surfaces errors and lets cuBLAS pick its kernel
-  W4A16_CLI_CUDA(cudaStreamSynchronize(s));
-  row.cublas_launches = launches_for(weights.bf16_copies);
-  row.cublas = time_launches("cuBLAS", s, row.cublas_launches, cfg.replays, warmup_ms, theirs, true);
-  return row;
+    // Accuracy on the sampled rows.  With beta == 0 the output is poisoned
+    // with NaN (0xFFFF) first, so a row the kernel skips cannot pass; with
+    // beta != 0 copy 0's Y is (re)loaded, as the timed launches consume it.
+    if (cfg.beta == 0) {
+      W4A16_CLI_CUDA(cudaMemsetAsync(out.get(), 0xFF, mn * 2, s));
+    } else {
+      W4A16_CLI_CUDA(cudaMemcpyAsync(out.get(), y0.data(), mn * 2, cudaMemcpyHostToDevice, s));
+    }
+    ours(0, s);
+    W4A16_CLI_CUDA(cudaStreamSynchronize(s));
+    for (int k = 0; k < rows; ++k) {
+      W4A16_CLI_CUDA(cudaMemcpy(ys.data() + static_cast<size_t>(k) * N,
+                                out.bytes() + static_cast<size_t>(sampled_row(k)) * N * 2, static_cast<size_t>(N) * 2,
+                                cudaMemcpyDeviceToHost));
+    }
+    const testutil::CompareResult cmp = testutil::compare(ys.data(), ref, absref, K);
+    r.max_err_ratio = cmp.max_err_over_tol;
+    r.err_ok = cmp.ok;
+    if (!cmp.ok) r.err_detail = cmp.describe();
+    if (cfg.beta != 0) {
+      // The correctness launch consumed copy 0's Y; restore it so every timed
+      // launch of either library starts from the same kind of data.
+      W4A16_CLI_CUDA(cudaMemcpyAsync(out.get(), y0.data(), mn * 2, cudaMemcpyHostToDevice, s));
+    }
+    r.launches = launches_for(weights.copies);
+    r.ours = time_launches("w4a16GemmForwardEx", s, r.launches, cfg.replays, warmup_ms, ours, false);
+
+    if (ci == 0) {
+      theirs(0, s);  // outside capture: surfaces errors and lets cuBLAS pick its kernel
+      W4A16_CLI_CUDA(cudaStreamSynchronize(s));
+      r.cublas_launches = launches_for(weights.bf16_copies);
+      r.cublas = time_launches("cuBLAS", s, r.cublas_launches, cfg.replays, warmup_ms, theirs, true);
+    } else {
+      r.cublas_launches = out_rows.front().cublas_launches;
+      r.cublas = out_rows.front().cublas;
+    }
+  }
+  return out_rows;
 }
 
 // ---- output -----------------------------------------------------------------------
@@ -773,10 +812,19 @@ int cmd_bench(int argc, char** argv) {
   Args args(argc, argv, 2, {"--quick", "--sym", "--launch-floor", "--packed", "--overlap"},
             {"--csv", "--json", "--group", "--shapes", "--repeats", "--beta", "--alpha", "--seed", "--config"});
   if (!args.positional().empty()) usage_error("bench takes no positional arguments");
-  // --config NAME[:SPLIT] times one kernel configuration instead of the
-  // dispatcher's choice (the library reads W4A16_FORCE_CONFIG on every call).
-  if (args.has("--config")) setenv("W4A16_FORCE_CONFIG", args.get("--config", "").c_str(), 1);
+  // --config NAME[:SPLIT][,NAME[:SPLIT]...] times these kernel configurations
+  // instead of the dispatcher's choice, one row each per shape (the library
+  // reads W4A16_FORCE_CONFIG on every call).
   BenchConfig cfg;
+  if (args.has("--config")) {
+    const std::string list = args.get("--config", "");
+    for (size_t begin = 0; begin <= list.size();) {
+      const size_t end = std::min(list.find(',', begin), list.size());
+      if (end == begin) usage_error("--config: empty configuration name in '" + list + "'");
+      cfg.configs.push_back(list.substr(begin, end - begin));
+      begin = end + 1;
+    }
+  }
   cfg.quick = args.has("--quick");
   cfg.zeros = !args.has("--sym");
   cfg.packed = args.has("--packed");
@@ -841,16 +889,17 @@ int cmd_bench(int argc, char** argv) {
   WeightSet weights;
   bool any_below = false, any_stream = false, all_ok = true;
   for (const Shape& shape : cfg.shapes) {
-    Row r = bench_shape(cfg, shape, meta.dev, c, weights, cublas, stream.get());
-    print_row(r);
-    any_below = any_below || r.rotated_below_2x_l2;
-    if (!r.cublas.graph && !any_stream) {
-      std::printf("        note: cuBLAS launches could not be graph-captured (%s); timed as stream launches\n",
-                  r.cublas.fallback_reason.c_str());
+    for (Row& r : bench_shape(cfg, shape, meta.dev, c, weights, cublas, stream.get())) {
+      print_row(r);
+      any_below = any_below || r.rotated_below_2x_l2;
+      if (!r.cublas.graph && !any_stream) {
+        std::printf("        note: cuBLAS launches could not be graph-captured (%s); timed as stream launches\n",
+                    r.cublas.fallback_reason.c_str());
+      }
+      any_stream = any_stream || !r.cublas.graph;
+      all_ok = all_ok && r.err_ok && r.dequant_matches;
+      rows.push_back(std::move(r));
     }
-    any_stream = any_stream || !r.cublas.graph;
-    all_ok = all_ok && r.err_ok && r.dequant_matches;
-    rows.push_back(std::move(r));
   }
   if (any_below) {
     std::printf("\n* the rotated weight set stayed below 2x L2 (%d-copy cap or memory): partly L2-resident\n",

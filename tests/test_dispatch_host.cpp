@@ -290,6 +290,11 @@ TEST(Dispatch, ForcedConfigMustMatchTheWeightLayout) {
   ASSERT_TRUE(plan_forced(p, kH100, "decr_m8n32k128s2w4:2", &plan, &error, PackedLayout::sm90_fragment)) << error;
   EXPECT_TRUE(plan.packed);
   EXPECT_EQ(plan.split_k, 2);
+  // The name as the dispatch description prints it, with its arch prefix.
+  ASSERT_TRUE(plan_forced(p, kH100, "sm80_decr_m8n32k128s2w4:2", &plan, &error, PackedLayout::sm90_fragment)) << error;
+  EXPECT_EQ(std::string(w4a16::kernels::kSm80MmaConfigs[static_cast<int>(plan.config)].name), "decr_m8n32k128s2w4");
+  EXPECT_FALSE(plan_forced(p, kH100, "sm80_nosuch", &plan, &error, PackedLayout::sm90_fragment));
+  EXPECT_NE(error.find("no configuration named 'sm80_nosuch'"), std::string::npos) << error;
   if (w4a16::kernels::sm90_mixed_available()) {
     EXPECT_FALSE(plan_forced(p, kH100, "sm90_coop_n128m64k64", &plan, &error, PackedLayout::sm90_fragment));
     EXPECT_NE(error.find("canonical"), std::string::npos) << error;

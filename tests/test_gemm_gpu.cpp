@@ -686,14 +686,18 @@ TEST_F(GemmGpu, PackedOverlapPreviousChecked) {
   run_checked_cases(cases, cublas());
 }
 
-// The flag's contract with the kernel before the call.  That kernel lets its
-// dependents start at once, then waits 200 us, then copies: (1) into the
-// activations the GEMM reads (the GEMM must see the new values), (2) out of
-// the output the GEMM writes (the copy must see the old values).  A forward
-// that read activations or wrote its output before griddepcontrol.wait would
-// fail both.  Directly on a stream and inside a CUDA graph; every result
-// bitwise equal to a plain call on the same inputs.
-TEST_F(GemmGpu, OverlapPreviousWaitsForThePreviousKernel) {
+// The contract with the kernel before the call, with the flag and without
+// it (the default launch is programmatic too, waiting first; fifteenth
+// session).  That kernel lets its dependents start at once, waits 200 us,
+// then copies: (1) into the activations the GEMM reads (the GEMM must see
+// the new values), (2) out of the output the GEMM writes (the copy must see
+// the old values), and, without the flag only, (3) a second pack of other
+// weights into the pack the GEMM reads (the GEMM must see the new weights:
+// without the flag nothing may be read before the previous kernel ends).  A
+// forward that touched any of them before griddepcontrol.wait would fail.
+// Directly on a stream and inside a CUDA graph; every result bitwise equal
+// to a call on the same inputs with the previous kernel long finished.
+TEST_F(GemmGpu, ForwardWaitsForThePreviousKernel) {
   constexpr unsigned long long kSpinNs = 200000;
   CaseSeeds seeds;
   std::vector<GemmCase> cases;
@@ -703,76 +707,100 @@ TEST_F(GemmGpu, OverlapPreviousWaitsForThePreviousKernel) {
   cases.push_back(packed_case(3, 4096, 4096, 32, true));  // canonical-layout pack: the `dec` tiles wait first
   CudaStream stream;
   const cudaStream_t s = stream.get();
+  enum class Previous { writes_x, reads_y, writes_pack };
   for (const GemmCase& c : cases) {
     const uint64_t seed = seeds.next();
     SCOPED_TRACE(shape_of(c) + " seed=" + std::to_string(seed));
-    std::printf("overlap-previous %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
-    DeviceProblem p(c, seed);  // its x: the old activations
+    std::printf("wait-for-previous %s seed=%" PRIu64 "\n", shape_of(c).c_str(), seed);
+    DeviceProblem p(c, seed);                   // its x: the old activations; its pack: the old weights
+    DeviceProblem other(c, seed ^ 0x5eed5eed);  // its pack: the new weights
+    ASSERT_EQ(other.pack.size(), p.pack.size());
+    ASSERT_EQ(p.pack.size() % 16, 0u);
     const size_t x_bytes = size_t(c.M) * c.K * 2, y_bytes = size_t(c.M) * c.N * 2;
     Rng rng(seed ^ 0x0e71a9);
     const std::vector<uint16_t> x_new_host = random_bf16_normal(rng, size_t(c.M) * c.K);
     DeviceBuffer x_new(x_bytes), x_live(x_bytes), y_live(y_bytes), y_seen(y_bytes), y_plain(y_bytes);
+    DeviceBuffer pack_live(p.pack.size());
+    w4a16PackedWeights pw_live = p.pw;
+    pw_live.data = pack_live.get();
     x_new.upload(x_new_host.data(), x_bytes);
-    auto forward = [&](const void* x, void* y, unsigned flags) {
-      return w4a16GemmForwardPackedEx(x, &p.pw, y, c.M, c.alpha, c.beta, p.workspace.get(), p.workspace_bytes,
-                                      flags, s);
+    auto forward = [&](const w4a16PackedWeights* pw, const void* x, void* y, unsigned flags) {
+      return w4a16GemmForwardPackedEx(x, pw, y, c.M, c.alpha, c.beta, p.workspace.get(), p.workspace_bytes, flags, s);
     };
     auto download = [&](const DeviceBuffer& b) {
       std::vector<uint16_t> h(b.size() / 2);
       b.download(h.data(), b.size());
       return h;
     };
-    // Plain references: the output for the old and for the new activations.
-    ASSERT_EQ(forward(p.x.get(), y_plain.get(), 0u), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
-    stream.synchronize();
-    const std::vector<uint16_t> y_old = download(y_plain);
-    ASSERT_EQ(forward(x_new.get(), y_plain.get(), 0u), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
-    stream.synchronize();
-    const std::vector<uint16_t> y_new = download(y_plain);
+    auto reference = [&](const w4a16PackedWeights* pw, const void* x) {
+      EXPECT_EQ(forward(pw, x, y_plain.get(), 0u), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
+      stream.synchronize();
+      return download(y_plain);
+    };
+    // Plain references: old / new activations, and new weights.
+    const std::vector<uint16_t> y_old = reference(&p.pw, p.x.get());
+    const std::vector<uint16_t> y_new = reference(&p.pw, x_new.get());
+    const std::vector<uint16_t> y_new_w = reference(&other.pw, x_new.get());
     ASSERT_GT(count_differences(y_old, y_new), 0) << "the two activations must give different outputs";
+    ASSERT_GT(count_differences(y_new, y_new_w), 0) << "the two packs must give different outputs";
 
-    // (1) read after write: the previous kernel writes the activations late.
-    // (2) write after read: the previous kernel reads the output late.
-    auto enqueue_pair = [&](bool raw) {
-      const cudaError_t err = raw ? launch_early_trigger_copy(x_live.get(), x_new.get(), x_bytes, kSpinNs, s)
-                                  : launch_early_trigger_copy(y_seen.get(), y_live.get(), y_bytes, kSpinNs, s);
+    auto enqueue_pair = [&](Previous prev, unsigned flags) {
+      cudaError_t err = cudaSuccess;
+      switch (prev) {
+        case Previous::writes_x:
+          err = launch_early_trigger_copy(x_live.get(), x_new.get(), x_bytes, kSpinNs, s);
+          break;
+        case Previous::reads_y:
+          err = launch_early_trigger_copy(y_seen.get(), y_live.get(), y_bytes, kSpinNs, s);
+          break;
+        case Previous::writes_pack:
+          err = launch_early_trigger_copy(pack_live.get(), other.pack.get(), p.pack.size(), kSpinNs, s);
+          break;
+      }
       if (err != cudaSuccess) return W4A16_STATUS_CUDA_ERROR;
-      return forward(raw ? x_live.get() : x_new.get(), y_live.get(), W4A16_FORWARD_OVERLAP_PREVIOUS);
+      const void* x = prev == Previous::writes_x ? x_live.get() : x_new.get();
+      return forward(prev == Previous::writes_pack ? &pw_live : &p.pw, x, y_live.get(), flags);
     };
     auto reset = [&]() {
       ASSERT_EQ(cudaMemcpy(x_live.get(), p.x.get(), x_bytes, cudaMemcpyDeviceToDevice), cudaSuccess);
+      ASSERT_EQ(cudaMemcpy(pack_live.get(), p.pack.get(), p.pack.size(), cudaMemcpyDeviceToDevice), cudaSuccess);
       y_live.upload(y_old.data(), y_bytes);
       ASSERT_EQ(cudaMemset(y_seen.get(), 0xFF, y_bytes), cudaSuccess);
     };
-    for (const bool raw : {true, false}) {
-      SCOPED_TRACE(raw ? "previous kernel writes the activations" : "previous kernel reads the output");
-      reset();
-      ASSERT_EQ(enqueue_pair(raw), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
-      stream.synchronize();
-      EXPECT_EQ(count_differences(download(y_live), y_new), 0) << "direct";
-      if (!raw) {
-        EXPECT_EQ(count_differences(download(y_seen), y_old), 0) << "direct: the output was overwritten early";
+    auto check = [&](Previous prev, const char* where) {
+      EXPECT_EQ(count_differences(download(y_live), prev == Previous::writes_pack ? y_new_w : y_new), 0) << where;
+      if (prev == Previous::reads_y) {
+        EXPECT_EQ(count_differences(download(y_seen), y_old), 0) << where << ": the output was overwritten early";
       }
-
-      cudaGraph_t graph = nullptr;
-      ASSERT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal), cudaSuccess);
-      const w4a16Status_t st = enqueue_pair(raw);
-      ASSERT_EQ(cudaStreamEndCapture(s, &graph), cudaSuccess);
-      ASSERT_EQ(st, W4A16_STATUS_SUCCESS) << "during capture: " << w4a16GetLastErrorMessage();
-      cudaGraphExec_t exec = nullptr;
-      ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
-      for (int replay = 0; replay < 2; ++replay) {
+    };
+    for (const unsigned flags : {unsigned{W4A16_FORWARD_OVERLAP_PREVIOUS}, 0u}) {
+      for (const Previous prev : {Previous::writes_x, Previous::reads_y, Previous::writes_pack}) {
+        if (prev == Previous::writes_pack && flags != 0u) continue;  // the flag's caller guarantees it never happens
+        SCOPED_TRACE(std::string(flags != 0u ? "overlap flag, " : "default, ") +
+                     (prev == Previous::writes_x    ? "previous kernel writes the activations"
+                      : prev == Previous::reads_y   ? "previous kernel reads the output"
+                                                    : "previous kernel writes the pack"));
         reset();
-        ASSERT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
+        ASSERT_EQ(enqueue_pair(prev, flags), W4A16_STATUS_SUCCESS) << w4a16GetLastErrorMessage();
         stream.synchronize();
-        EXPECT_EQ(count_differences(download(y_live), y_new), 0) << "graph replay " << replay;
-        if (!raw) {
-          EXPECT_EQ(count_differences(download(y_seen), y_old), 0)
-              << "graph replay " << replay << ": the output was overwritten early";
+        check(prev, "direct");
+
+        cudaGraph_t graph = nullptr;
+        ASSERT_EQ(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal), cudaSuccess);
+        const w4a16Status_t st = enqueue_pair(prev, flags);
+        ASSERT_EQ(cudaStreamEndCapture(s, &graph), cudaSuccess);
+        ASSERT_EQ(st, W4A16_STATUS_SUCCESS) << "during capture: " << w4a16GetLastErrorMessage();
+        cudaGraphExec_t exec = nullptr;
+        ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
+        for (int replay = 0; replay < 2; ++replay) {
+          reset();
+          ASSERT_EQ(cudaGraphLaunch(exec, s), cudaSuccess);
+          stream.synchronize();
+          check(prev, replay == 0 ? "graph replay 0" : "graph replay 1");
         }
+        cudaGraphExecDestroy(exec);
+        cudaGraphDestroy(graph);
       }
-      cudaGraphExecDestroy(exec);
-      cudaGraphDestroy(graph);
     }
   }
 }

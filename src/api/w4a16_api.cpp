@@ -43,18 +43,39 @@ bool log_dispatch_enabled() {
   return enabled;
 }
 
-// Programmatic dependent launch of the split-K reductions (splitk_reduce.h)
-// after the K-slice Hopper tiles and the decode kernels, where it was
-// measured faster: on unless W4A16_PDL=0, which exists to measure what it
-// saves and to rule it out when debugging; the results are the same either
-// way.
-bool programmatic_launch_enabled() {
-  static const bool enabled = [] {
+// Programmatic dependent launches (sm_90 and later), on unless W4A16_PDL=0:
+//   * the split-K reductions (splitk_reduce.h) after the K-slice Hopper tiles
+//     and the decode kernels;
+//   * (fifteenth session) the packed forward's own kernel -- the packed
+//     decode kernels (`decr`) in their wait-first mode
+//     (GemmParams::programmatic), the packed Hopper tiles as built (CUTLASS's
+//     producer waits before its first load):
+//     each waits for the previous grid before its first global access, so
+//     only its launch and set-up overlap the previous kernel's tail and
+//     nothing is assumed about what that kernel writes.
+// W4A16_PDL=0 turns both off and W4A16_PDL=reduce the second (the behaviour
+// before the fifteenth session); they exist to measure what the launches
+// save and to rule them out when debugging; results are the same either
+// way.  The overlap flag (W4A16_FORWARD_OVERLAP_PREVIOUS) is the caller's
+// and not affected.
+enum class PdlMode { off, reductions, all };
+
+PdlMode pdl_mode() {
+  static const PdlMode mode = [] {
     const char* v = std::getenv("W4A16_PDL");
-    return v == nullptr || std::strcmp(v, "0") != 0;
+    if (v == nullptr) return PdlMode::all;
+    if (std::strcmp(v, "0") == 0) return PdlMode::off;
+    if (std::strcmp(v, "reduce") == 0) return PdlMode::reductions;
+    return PdlMode::all;
   }();
-  return enabled;
+  return mode;
 }
+
+// The split-K reductions.
+bool programmatic_launch_enabled() { return pdl_mode() != PdlMode::off; }
+
+// The forward's own kernel (default mode: wait first).
+bool programmatic_forward_enabled() { return pdl_mode() == PdlMode::all; }
 
 // W4A16_FORCE_CONFIG, or nullptr when unset or empty.
 const char* forced_config() {
@@ -162,7 +183,8 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
     sp.workspace = plan.cutlass_ws_bytes > 0 ? ws + plan.cutlass_ws_offset : nullptr;
     sp.workspace_bytes = plan.cutlass_ws_bytes;
     sp.programmatic_reduce = plan.sm90_programmatic_reduce && programmatic_launch_enabled();
-    sp.programmatic = a.overlap_previous && plan.packed;
+    // Packed Hopper tiles wait before their first load in either mode.
+    sp.programmatic = plan.packed && (a.overlap_previous || (dev.arch() >= 90 && programmatic_forward_enabled()));
     return kernels::sm90_mixed_gemm(plan.sm90_config, sp, stream);
   }
 
@@ -182,7 +204,15 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
   params.alpha = a.alpha;
   params.beta = a.beta;
   params.split_k = plan.split_k;
-  params.programmatic = a.overlap_previous && dev.arch() >= 90 ? 1 : 0;
+  // The default launch waits first in the packed decode kernels only: their
+  // SASS is checked to wait before any load (scripts/check_decode_wait_sass.sh),
+  // while in the canonical `dec` kernels ptxas moves the .nc weight loads
+  // above the wait, which only the overlap flag's contract allows.
+  const bool wait_first = kernels::reads_packed(kernels::kSm80MmaConfigs[static_cast<int>(plan.config)].kind);
+  params.programmatic = dev.arch() < 90                              ? 0
+                        : a.overlap_previous                            ? kernels::kProgrammaticOverlap
+                        : wait_first && programmatic_forward_enabled()  ? kernels::kProgrammaticWaitFirst
+                                                                        : 0;
   params.programmatic_reduce = dev.arch() >= 90 && programmatic_launch_enabled() ? 1 : 0;
 
   return kernels::sm80_mma_gemm(plan.config, params, stream);

@@ -599,8 +599,11 @@ bool plan_forced(const Problem& p, const Device& d, const char* spec, GemmPlan* 
       return false;
     }
   }
+  // The dispatch description names the sm80 configurations with their arch
+  // prefix ("sm80_decr_m8n16k128s3w8"); the list names them without it.
+  const std::string sm80_name = name.rfind("sm80_", 0) == 0 ? name.substr(5) : name;
   for (int i = 0; i < static_cast<int>(Sm80MmaConfigId::kCount); ++i) {
-    if (name == kSm80MmaConfigs[i].name) {
+    if (sm80_name == kSm80MmaConfigs[i].name) {
       if (kernels::reads_packed(kSm80MmaConfigs[i].kind) != packed) {
         *error = "W4A16_FORCE_CONFIG: " + name +
                  (packed ? " reads canonical weights, not the packed sm90 fragment order"

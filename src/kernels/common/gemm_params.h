@@ -7,6 +7,9 @@
 
 namespace w4a16::kernels {
 
+inline constexpr int kProgrammaticOverlap = 1;    // GemmParams::programmatic
+inline constexpr int kProgrammaticWaitFirst = 2;  // GemmParams::programmatic
+
 struct GemmParams {
   const uint16_t* x;       // [M, K] bf16 activations, row-major, 16 B aligned
   const uint8_t* wq;       // [N, K/2] canonical packed int4 (docs/format.md), 16 B aligned
@@ -21,8 +24,14 @@ struct GemmParams {
   float alpha, beta;       // beta == 0: y is not read
   int split_k;             // >= 1; k-tiles are split into this many contiguous ranges
   // dec kernels: launch as a programmatic dependent of the previous kernel
-  // in the stream (weights read before griddepcontrol.wait; activations, y,
-  // beta's y and the partials only after it).  Ignored by the others.
+  // in the stream (sm_90 and later; ignored by the others):
+  //   0  not programmatic;
+  //   1  W4A16_FORWARD_OVERLAP_PREVIOUS: the first stages' weights and group
+  //      params are read before griddepcontrol.wait, the activations, y,
+  //      beta's y and the partials only after it;
+  //   2  the default (kProgrammaticWaitFirst): griddepcontrol.wait before
+  //      the first global access, so only the launch overlaps the previous
+  //      kernel's tail and nothing is assumed about what it writes.
   int programmatic;
   // dec kernels, split_k > 1: launch splitk_reduce as a programmatic
   // dependent of the GEMM (sm_90 and later).

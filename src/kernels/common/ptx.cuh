@@ -111,6 +111,19 @@ __device__ __forceinline__ uint32_t ldg_u16_pred(const void* ptr, bool valid) {
   return v;
 }
 
+// ldg_u16_pred without .nc: for the decode prologue, whose loads must stay
+// behind a griddepcontrol.wait that precedes them in program order (ptxas
+// moves .nc loads across it, as for the 16-byte loads above).
+__device__ __forceinline__ uint32_t ld_u16_pred(const void* ptr, bool valid) {
+  uint32_t v;
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %2, 0;\n"
+      " @p ld.global.u16 %0, [%1];\n}\n"
+      : "=r"(v)
+      : "l"(ptr), "r"(static_cast<int>(valid)));
+  return v;
+}
+
 // (a & b) ^ c in one LOP3 (the compiler emits an AND and a XOR when b and c
 // are both immediates, since a LOP3 encodes one immediate operand).
 __device__ __forceinline__ uint32_t and_xor(uint32_t a, uint32_t b, uint32_t c) {

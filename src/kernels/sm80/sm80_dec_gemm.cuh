@@ -58,6 +58,15 @@
 #include <cstdint>
 #include <type_traits>
 
+// Lab hooks (bench/lab/dec_timeline_lab.cu defines them; empty in the
+// library): W4A16_DEC_MARK(point, dep) notes when a warp passes a point of
+// the kernel once the 32-bit register `dep` it waits for is available, in
+// the state W4A16_DEC_MARK_STATE declares at the kernel's start.
+#ifndef W4A16_DEC_MARK
+#define W4A16_DEC_MARK(point, dep) ((void)0)
+#define W4A16_DEC_MARK_STATE ((void)0)
+#endif
+
 #include "kernels/common/gemm_params.h"
 #include "kernels/common/ptx.cuh"
 #include "kernels/sm80/sm80_common.cuh"
@@ -392,8 +401,9 @@ struct LoadCursorRp {
 // loop, with the zero-filling load_stage_rp_tail.  (Zero-filling every load
 // in the hot loop cost 16 moves per stage at M <= 8 and the 64-bit group-param
 // indices another 16, about 10% of the stage's instructions.)
-// kCoherent: the weights through coherent loads (the programmatic prologue:
-// ptxas sinks .nc loads below the branch around griddepcontrol.wait).
+// kCoherent: the weights and group params through coherent loads (the
+// prologue: ptxas moves .nc loads across griddepcontrol.wait, which in the
+// overlap mode follows these loads and in the default mode precedes them).
 template <class T, bool kCoherent = false>
 __device__ __forceinline__ void load_stage_rp_weights(Stage<T>& st, const LoadCursorRp<T>& c, bool active) {
   const auto load16 = [](const uint8_t* ptr, bool valid) {
@@ -406,8 +416,10 @@ __device__ __forceinline__ void load_stage_rp_weights(Stage<T>& st, const LoadCu
     st.w[r][1] = load16(c.w[1] + 128 * r, v);
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const uint32_t scale = ptx::ldg_u16_pred(c.s + 16 * r + 8 * h, v);
-      const uint32_t zero = ptx::ldg_u16_pred(c.z + 16 * r + 8 * h, v && c.has_zeros);
+      const uint32_t scale = kCoherent ? ptx::ld_u16_pred(c.s + 16 * r + 8 * h, v)
+                                       : ptx::ldg_u16_pred(c.s + 16 * r + 8 * h, v);
+      const uint32_t zero = kCoherent ? ptx::ld_u16_pred(c.z + 16 * r + 8 * h, v && c.has_zeros)
+                                      : ptx::ldg_u16_pred(c.z + 16 * r + 8 * h, v && c.has_zeros);
       st.sz[r][h] = ptx::prmt(scale, c.has_zeros ? zero : 0u, 0x5410);
     }
   }
@@ -638,6 +650,8 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   const int span = kb_end - kb_begin;
   const int my_blocks = span > wk ? (span - wk + T::kWarpsK - 1) / T::kWarpsK : 0;
 
+  W4A16_DEC_MARK_STATE;
+  W4A16_DEC_MARK(0, 0u);
   float acc[T::kR][T::kMT][4];
   zero_accumulators(acc);
 
@@ -662,7 +676,10 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
 
   // Programmatic dependent launch (GemmParams::programmatic): the next grid
   // in the stream may be scheduled now, its CTAs filling SMs as ours leave.
+  // The default mode waits for the previous grid here, before any global
+  // access; the overlap mode after the first weight loads (below).
   ptx::launch_dependent_grids();
+  if (p.programmatic == kProgrammaticWaitFirst) ptx::grid_dependency_wait();
   cursor.init(p, wp, kb_begin + wk);
   if constexpr (T::kReordered) {
     // The first stages' weights and group params are read before
@@ -679,7 +696,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
       dec::load_stage_rp_weights<T, true>(st[s], cursor, s < loop_blocks);
       cursor.advance_weights();
     }
-    if (p.programmatic != 0) ptx::grid_dependency_wait();
+    if (p.programmatic == kProgrammaticOverlap) ptx::grid_dependency_wait();
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
       dec::load_stage_rp_x<T>(st[s], cursor, s < loop_blocks);
@@ -694,6 +711,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
       load(st[s], s < loop_blocks);
     }
   }
+  W4A16_DEC_MARK(1, st[0].w[0][0].x);
   for (int i = 0; i < loop_blocks; i += T::kStages) {
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
@@ -714,6 +732,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     }
   }
 
+  W4A16_DEC_MARK(2, __float_as_uint(acc[0][0][0]));
   // Warps along K -> warp wk = 0, added in wk order (deterministic).
   if constexpr (T::kWarpsK > 1) {
     constexpr int kPerWarp = T::kR * T::kMT * 4 * 32;
@@ -740,6 +759,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     }
   }
 
+  W4A16_DEC_MARK(3, __float_as_uint(acc[0][0][0]));
   if (p.split_k == 1) {
     if (wk == 0) {
       if constexpr (T::kReordered)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Checks the machine code of the packed decode kernels (`decr`) in a built
+# libw4a16: the default forward launches them as programmatic dependents in
+# their wait-first mode (GemmParams::programmatic == 2), which promises that
+# nothing is read before the previous kernel has ended.  ptxas moves .nc
+# loads across griddepcontrol.wait (tenth and fifteenth sessions; it does so
+# in the canonical `dec` kernels, which therefore are not launched that way),
+# so every `decr` kernel's first ACQBULK must come before its first global
+# load (LDG) in the instruction stream.
+#
+#   scripts/check_decode_wait_sass.sh <libw4a16.so or .a> <expected kernel count>
+# Exit 0 pass, 1 fail, 77 skip (no cuobjdump; ctest shows it as skipped).
+set -euo pipefail
+lib="$1"
+expected="$2"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cuobjdump="${W4A16_CUOBJDUMP:-}"
+for c in "$cuobjdump" "$(command -v cuobjdump || true)" "$(dirname "${CUDACXX:-/usr/local/cuda/bin/nvcc}")/cuobjdump" \
+         /usr/local/cuda/bin/cuobjdump "$root/.deps/cuda-tools/bin/cuobjdump"; do
+  if [[ -n "$c" && -x "$c" ]]; then cuobjdump="$c"; break; fi
+  cuobjdump=""
+done
+if [[ -z "$cuobjdump" ]]; then
+  echo "SKIP: no cuobjdump (install the CUDA binary utilities or run scripts/setup-deps.sh)"
+  exit 77
+fi
+export PATH="$(dirname "$cuobjdump"):$PATH"  # cuobjdump -sass runs nvdisasm
+sass="$(mktemp)"
+trap 'rm -f "$sass"' EXIT
+"$cuobjdump" -sass -arch sm_90a "$lib" > "$sass"
+# A decr kernel: sm80_dec_gemm_kernel<Sm80DecTile<BM, BN, WK, WN, S, MB, true, ...>>.
+awk -v want="$expected" '
+  /Function :/ {
+    fn = $3
+    decr = (fn ~ /sm80_dec_gemm_kernelINS0_11Sm80DecTileILi[0-9]+ELi[0-9]+ELi[0-9]+ELi[0-9]+ELi[0-9]+ELi[0-9]+ELb1E/)
+    if (decr) { n++; names[n] = fn; line = 0 }
+    next
+  }
+  decr && /\/\*[0-9a-f]+\*\// {
+    line++
+    if (/ACQBULK/ && !acq[n]) acq[n] = line
+    if (/LDG/ && !ldg[n]) ldg[n] = line
+  }
+  END {
+    bad = 0
+    for (i = 1; i <= n; i++) {
+      printf "%s: first ACQBULK at instruction %d, first LDG at %d\n", substr(names[i], 1, 90) "...", acq[i], ldg[i]
+      if (!acq[i] || !ldg[i] || acq[i] > ldg[i]) bad = 1
+    }
+    if (n != want) { printf "FAIL: %d decr kernels, expected %d\n", n, want; exit 1 }
+    if (bad) { print "FAIL: a decr kernel loads from global memory before griddepcontrol.wait"; exit 1 }
+    printf "PASS: %d kernels wait before their first load\n", n
+  }' "$sass"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Closing device calls of the default programmatic launch (fifteenth session,
+# issues #3 and #4), from a carried build-gpu.  Each step is added to
+# $OUT/results.tgz.
+#   PART=tests : test_gemm_gpu, every test (per-test times).
+#   PART=rest  : test_api_errors, test_gemm_large_gpu, verify --quick;
+#                memcheck over verify --quick and over the packed dispatched
+#                test (the default launch), racecheck over the latter.
+#   PART=sweep : the packed M sweep of the README's plot (M <= 512, and the
+#                large part) and the issue target shapes
+#                (scripts/device_dispatch_sweep.sh).
+B=build-gpu
+CLI=$B/tools/cli/w4a16
+export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
+R=$OUT/r; mkdir -p $R
+. scripts/device_common.sh
+nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
+case ${PART:-tests} in
+  tests)
+    gemm_gpu_tests $B
+    ;;
+  rest)
+    { timeout 40 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
+      timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
+      timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
+    save
+    # racecheck also reports cuBLAS's own TMA/mbarrier kernels (nvjet_*, the tests' reference GEMMs).
+    { timeout 90 compute-sanitizer --tool memcheck --error-exitcode 9 $CLI verify --quick; echo "memcheck verify rc=$?"
+      timeout 150 compute-sanitizer --tool memcheck --error-exitcode 9 $B/tests/test_gemm_gpu --gtest_brief=1 \
+        --gtest_filter='*PackedWeightsDispatched*'; echo "memcheck packed rc=$?"
+      timeout 150 compute-sanitizer --tool racecheck $B/tests/test_gemm_gpu --gtest_brief=1 \
+        --gtest_filter='*PackedWeightsDispatched*'; echo "racecheck rc=$?"; } > $R/sanitizer-full.log 2>&1
+    grep -vE "^(PASS|W4A16|  )" $R/sanitizer-full.log > $R/sanitizer.log
+    echo "racecheck hazards outside cuBLAS nvjet kernels: $(grep 'Race reported' $R/sanitizer-full.log | grep -vc nvjet)" >> $R/sanitizer.log
+    rm $R/sanitizer-full.log
+    save
+    ;;
+  sweep)
+    OUT=$R PARTS="small large targets" bash scripts/device_dispatch_sweep.sh
+    save
+    ;;
+esac

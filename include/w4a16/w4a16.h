@@ -218,7 +218,11 @@ typedef enum w4a16ForwardFlag {
    * dependents start early (this library's GEMMs do; a kernel that does not
    * is simply waited for, as without the flag).  The caller guarantees that
    * nothing enqueued earlier on `stream` that may still be running writes
-   * the pack.  Results are bitwise those of the call without the flag. */
+   * the pack.  Results are bitwise those of the call without the flag.
+   * Without the flag, the packed forward's kernels (sm_90 and later) are
+   * programmatic dependents too but wait before their first global access,
+   * so that only their launch overlaps the previous kernel (no assumption
+   * about what it writes; W4A16_PDL=0 turns that off). */
   W4A16_FORWARD_OVERLAP_PREVIOUS = 1
 } w4a16ForwardFlag_t;
 

@@ -13,18 +13,7 @@
 set -euo pipefail
 lib="$1"
 expected="$2"
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cuobjdump="${W4A16_CUOBJDUMP:-}"
-for c in "$cuobjdump" "$(command -v cuobjdump || true)" "$(dirname "${CUDACXX:-/usr/local/cuda/bin/nvcc}")/cuobjdump" \
-         /usr/local/cuda/bin/cuobjdump "$root/.deps/cuda-tools/bin/cuobjdump"; do
-  if [[ -n "$c" && -x "$c" ]]; then cuobjdump="$c"; break; fi
-  cuobjdump=""
-done
-if [[ -z "$cuobjdump" ]]; then
-  echo "SKIP: no cuobjdump (install the CUDA binary utilities or run scripts/setup-deps.sh)"
-  exit 77
-fi
-export PATH="$(dirname "$cuobjdump"):$PATH"  # cuobjdump -sass runs nvdisasm
+. "$(dirname "${BASH_SOURCE[0]}")/find_cuobjdump.sh"
 sass="$(mktemp)"
 trap 'rm -f "$sass"' EXIT
 "$cuobjdump" -sass -arch sm_90a "$lib" > "$sass"

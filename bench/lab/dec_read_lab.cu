@@ -25,15 +25,7 @@
 #include <vector>
 
 #include "kernels/common/ptx.cuh"
-
-#define CK(x)                                                                        \
-  do {                                                                               \
-    cudaError_t e = (x);                                                             \
-    if (e != cudaSuccess) {                                                          \
-      std::printf("%s:%d %s\n", __FILE__, __LINE__, cudaGetErrorString(e));          \
-      std::exit(1);                                                                  \
-    }                                                                                \
-  } while (0)
+#include "lab_check.h"
 
 using w4a16::kernels::ptx::ldg_stream_16_keep;  // the decode kernel's own weight load
 
@@ -100,7 +92,6 @@ __global__ void __launch_bounds__(1024) stream_kernel(const uint4* p, size_t n, 
   if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
 }
 
-
 // Bulk-copy streaming (cp.async.bulk, the TMA engine): each CTA reads one
 // contiguous range through a ring of STAGES chunks of CHUNK bytes in shared
 // memory; thread 0 refills a stage once every thread has read it.  Does a
@@ -149,7 +140,6 @@ __global__ void __launch_bounds__(256) bulk_kernel(const uint8_t* p, size_t byte
   if (acc == 0x9E3779B9u) out[threadIdx.x] = acc;
 #endif
 }
-
 
 struct Shape { int N, K; };
 

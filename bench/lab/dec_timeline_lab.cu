@@ -91,15 +91,7 @@ __device__ __forceinline__ void lab_mark(uint32_t dep, const uint8_t* wq, unsign
 #endif
 
 #include "kernels/sm80/sm80_dec_gemm.cuh"
-
-#define CK(x)                                                                        \
-  do {                                                                               \
-    cudaError_t e = (x);                                                             \
-    if (e != cudaSuccess) {                                                          \
-      std::printf("%s:%d %s\n", __FILE__, __LINE__, cudaGetErrorString(e));          \
-      std::exit(1);                                                                  \
-    }                                                                                \
-  } while (0)
+#include "lab_check.h"
 
 using w4a16::kernels::GemmParams;
 using w4a16::kernels::Sm80DecTile;

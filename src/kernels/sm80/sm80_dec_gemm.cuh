@@ -682,15 +682,17 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   if (p.programmatic == kProgrammaticWaitFirst) ptx::grid_dependency_wait();
   cursor.init(p, wp, kb_begin + wk);
   if constexpr (T::kReordered) {
-    // The first stages' weights and group params are read before
-    // griddepcontrol.wait (no earlier kernel writes them), so that under a
-    // programmatic launch their DRAM latency overlaps the previous kernel's
-    // tail; the activations (maybe the previous kernel's output) after it.
-    // The wait sits behind a branch: in one basic block ptxas schedules it
-    // (ACQBULK) ahead of the loads, which then issue only after the
-    // previous kernel has ended; and these weight loads are coherent, as
-    // ptxas sinks .nc loads below the branch (SASS of decr_m8n16k128s3w8,
-    // docs/kernels.md "Overlapping the previous kernel").
+    // Overlap mode: the first stages' weights and group params are read
+    // before griddepcontrol.wait (the caller promises no earlier kernel
+    // writes them), so that their DRAM latency overlaps the previous
+    // kernel's tail; the activations (maybe the previous kernel's output)
+    // after it.  The wait sits behind a branch: in one basic block ptxas
+    // schedules it (ACQBULK) ahead of the loads, which then issue only after
+    // the previous kernel has ended.  These loads are coherent: ptxas moves
+    // .nc loads across the wait, below it in this mode and above the
+    // default mode's wait at the top (SASS of decr_m8n16k128s3w8,
+    // docs/kernels.md "Overlapping the previous kernel"; ctest
+    // decode_wait_sass).
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
       dec::load_stage_rp_weights<T, true>(st[s], cursor, s < loop_blocks);

@@ -324,7 +324,7 @@ void run_case(const Case& cs, int sms, Mode mode) {
 }
 
 int main(int argc, char** argv) {
-  if (argc > 1) g_csv_dir = argv[1];
+  if (argc > 1 && std::strcmp(argv[1], "-") != 0) g_csv_dir = argv[1];  // "-": no CSV
   cudaDeviceProp prop;
   CK(cudaGetDeviceProperties(&prop, 0));
   std::printf("%s, %d SMs, L2 %d MB\n", prop.name, prop.multiProcessorCount, prop.l2CacheSize >> 20);

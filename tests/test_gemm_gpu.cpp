@@ -704,7 +704,9 @@ TEST_F(GemmGpu, ForwardWaitsForThePreviousKernel) {
   for (int M : {1, 8, 16, 32, 64, 128}) cases.push_back(packed_case(M, 4096, 4096, 128, true));
   cases.push_back(packed_case(32, 4096, 14336, 128, true));  // K slices + programmatic reduction
   cases.push_back(packed_case(4, 14336, 4096, 128, false));
-  cases.push_back(packed_case(3, 4096, 4096, 32, true));  // canonical-layout pack: the `dec` tiles wait first
+  // Canonical-layout packs (g = 32): the `dec` tiles, 8- and 16-token.
+  cases.push_back(packed_case(3, 4096, 4096, 32, true));
+  cases.push_back(packed_case(12, 4096, 4096, 32, true));
   CudaStream stream;
   const cudaStream_t s = stream.get();
   enum class Previous { writes_x, reads_y, writes_pack };

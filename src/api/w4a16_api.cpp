@@ -46,8 +46,8 @@ bool log_dispatch_enabled() {
 // Programmatic dependent launches (sm_90 and later), on unless W4A16_PDL=0:
 //   * the split-K reductions (splitk_reduce.h) after the K-slice Hopper tiles
 //     and the decode kernels;
-//   * (fifteenth session) the packed forward's own kernel -- the packed
-//     decode kernels (`decr`) in their wait-first mode
+//   * (fifteenth session) the forward's own kernel -- the decode kernels
+//     (`decr`; `dec` from the sixteenth) in their wait-first mode
 //     (GemmParams::programmatic), the packed Hopper tiles as built (CUTLASS's
 //     producer waits before its first load):
 //     each waits for the previous grid before its first global access, so
@@ -204,11 +204,11 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
   params.alpha = a.alpha;
   params.beta = a.beta;
   params.split_k = plan.split_k;
-  // The default launch waits first in the packed decode kernels only: their
-  // SASS is checked to wait before any load (scripts/check_decode_wait_sass.sh),
-  // while in the canonical `dec` kernels ptxas moves the .nc weight loads
-  // above the wait, which only the overlap flag's contract allows.
-  const bool wait_first = kernels::reads_packed(kernels::kSm80MmaConfigs[static_cast<int>(plan.config)].kind);
+  // The default launch waits first in the decode kernels (both weight
+  // layouts), whose SASS is checked to wait before any load
+  // (scripts/check_decode_wait_sass.sh); the other sm80 kernels are plain
+  // launches.
+  const bool wait_first = kernels::is_decode(kernels::kSm80MmaConfigs[static_cast<int>(plan.config)].kind);
   params.programmatic = dev.arch() < 90                              ? 0
                         : a.overlap_previous                            ? kernels::kProgrammaticOverlap
                         : wait_first && programmatic_forward_enabled()  ? kernels::kProgrammaticWaitFirst

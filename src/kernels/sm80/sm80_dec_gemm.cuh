@@ -206,6 +206,21 @@ struct LoadCursor {
   }
 };
 
+// The activations of the cursor's k block (k_valid: the block is the warp's
+// and inside K); zero outside M.
+template <class T>
+__device__ __forceinline__ void load_stage_x(Stage<T>& st, const GemmParams& p, const LoadCursor<T>& c,
+                                             bool k_valid) {
+  if constexpr (T::kXInStage) {
+#pragma unroll
+    for (int mt = 0; mt < T::kMT; ++mt) {
+      const bool v = k_valid && ((c.tok_ok >> mt) & 1u);
+#pragma unroll
+      for (int w = 0; w < 4; ++w) st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w, v);
+    }
+  }
+}
+
 // Loads the cursor's k block into a stage and advances the cursor.  Outside
 // [0, K) or past the warp's last block (active false) nothing is read: the
 // weight registers keep stale codes, but the scale and zero are 0, so they
@@ -224,15 +239,35 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
       st.sz[r][h] = scale | (zero << 16);
     }
   }
-  if constexpr (T::kXInStage) {
+  load_stage_x<T>(st, p, c, k_valid);
+  c.advance();
+}
+
+// The prologue's weights and group params: load_stage's first half with
+// coherent loads (no .nc), which ptxas keeps on their side of
+// griddepcontrol.wait (it moves .nc loads across it).  Predicated loads and
+// a select (undefined weight bits are finite codes, dequantized with a zero
+// scale and zero); the zero point's address as an integer, since p.zeros
+// may be null (symmetric), and then its load is predicated off.  The cursor
+// is not advanced.
+template <class T>
+__device__ __forceinline__ void load_stage_weights_coherent(Stage<T>& st, const GemmParams& p, const LoadCursor<T>& c,
+                                                            bool active) {
+  const bool k_valid = active && c.k < p.K;
 #pragma unroll
-    for (int mt = 0; mt < T::kMT; ++mt) {
-      const bool v = k_valid && ((c.tok_ok >> mt) & 1u);
+  for (int r = 0; r < T::kR; ++r) {
 #pragma unroll
-      for (int w = 0; w < 4; ++w) st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w, v);
+    for (int h = 0; h < 2; ++h) {
+      const bool v = k_valid && ((c.col_ok >> (2 * r + h)) & 1u);
+      const bool vz = v && p.zeros != nullptr;
+      const auto* zero_at = reinterpret_cast<const uint16_t*>(reinterpret_cast<uintptr_t>(p.zeros) +
+                                                              2 * static_cast<uintptr_t>(c.sz_idx[r][h]));
+      st.w[r][h] = ptx::ld_stream_16_pred(c.w[r][h], v);
+      const uint32_t scale = ptx::ld_u16_pred(p.scales + c.sz_idx[r][h], v);
+      const uint32_t zero = ptx::ld_u16_pred(zero_at, vz);
+      st.sz[r][h] = (v ? scale : 0u) | ((vz ? zero : 0u) << 16);
     }
   }
-  c.advance();
 }
 
 // The stage's packed (scale, zero) words of each m16 row block and half as
@@ -705,12 +740,20 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
       cursor.advance_x();
     }
   } else {
-    ptx::grid_dependency_wait();
+    // The canonical loader, in the same order: weights and group params
+    // (coherent), the overlap mode's wait behind its branch, activations.
+    // The second cursor walks the same blocks for the activations.
+    dec::LoadCursor<T> x_cursor = cursor;
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
+      dec::load_stage_weights_coherent<T>(st[s], p, cursor, s < loop_blocks);
+      cursor.advance();
+    }
+    if (p.programmatic == kProgrammaticOverlap) ptx::grid_dependency_wait();
 #pragma unroll
-      for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
-      load(st[s], s < loop_blocks);
+    for (int s = 0; s < T::kStages; ++s) {
+      dec::load_stage_x<T>(st[s], p, x_cursor, s < loop_blocks && x_cursor.k < p.K);
+      x_cursor.advance();
     }
   }
   W4A16_DEC_MARK(1, st[0].w[0][0].x);

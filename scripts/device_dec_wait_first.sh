@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Device calls of the canonical decode kernels' default programmatic launch
+# (sixteenth session, issue #3), from a carried build-gpu and, for PART=ab,
+# the previous build's CLI at build-carry/var/w4a16-base.  Each step is added
+# to $OUT/results.tgz.
+#   PART=ab    : canonical-weight decode shapes (w4a16GemmForward, no pack)
+#                and canonical-layout packs (g = 32), base build / this
+#                build / this build with W4A16_PDL=reduce, two alternating
+#                rounds; then the g = 32 pack with --overlap, base / this.
+#   PART=quick : the decode-related GPU tests (a gtest filter).
+#   PART=tests : test_gemm_gpu, every test; then test_api_errors,
+#                test_gemm_large_gpu, verify --quick and memcheck over
+#                verify --quick and the decode tests.
+B=build-gpu
+CLI=$B/tools/cli/w4a16
+BASE=build-carry/var/w4a16-base
+export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
+R=$OUT/r; mkdir -p $R
+. scripts/device_common.sh
+nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
+CANON=1x14336x4096,1x4096x14336,1x4096x4096,8x4096x14336,16x14336x4096,16x4096x14336,16x4096x4096
+G32=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336
+DECODE_TESTS='*DecodeEveryBatchSize1To65*:*EveryConfigurationForced*:*ExactEveryBatchSize*:*DeterministicAcrossRuns*:*GraphCaptureMatchesDirectRun*:*ForwardWaitsForThePreviousKernel*:*PartialKTiles*:*GroupSizesAndZeros*:*AlphaBeta*'
+bench() {  # NAME VAR=VALUE CLI bench-args...
+  local name=$1; shift
+  timeout 120 env "$@" --json "$R/$name.json" > "$R/$name.log" 2>&1
+  echo "rc=$?" >> "$R/$name.log"
+  save
+}
+case ${PART:-ab} in
+  ab)
+    for round in 1 2; do
+      bench canon-base-$round W4A16_X=1 $BASE bench --quick --shapes $CANON
+      bench canon-new-$round W4A16_X=1 $CLI bench --quick --shapes $CANON
+      bench canon-reduce-$round W4A16_PDL=reduce $CLI bench --quick --shapes $CANON
+      bench g32-base-$round W4A16_X=1 $BASE bench --quick --packed --group 32 --shapes $G32
+      bench g32-new-$round W4A16_X=1 $CLI bench --quick --packed --group 32 --shapes $G32
+    done
+    bench g32-overlap-base W4A16_X=1 $BASE bench --quick --packed --overlap --group 32 --shapes $G32
+    bench g32-overlap-new W4A16_X=1 $CLI bench --quick --packed --overlap --group 32 --shapes $G32
+    ;;
+  quick)
+    timeout 300 $B/tests/test_gemm_gpu --gtest_filter="$DECODE_TESTS" > $R/gtest-decode.log 2>&1
+    echo "test_gemm_gpu (decode filter) rc=$?" >> $R/gtest-decode.log
+    grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " $R/gtest-decode.log > $R/gtest-summary.log
+    save
+    ;;
+  tests)
+    gemm_gpu_tests $B
+    { timeout 40 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
+      timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
+      timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
+    save
+    ;;
+  sanitize)
+    { timeout 90 compute-sanitizer --tool memcheck --error-exitcode 9 $CLI verify --quick; echo "memcheck verify rc=$?"
+      timeout 200 compute-sanitizer --tool memcheck --error-exitcode 9 $B/tests/test_gemm_gpu --gtest_brief=1 \
+        --gtest_filter='*DecodeEveryBatchSize1To65*:*ForwardWaitsForThePreviousKernel*'; echo "memcheck decode rc=$?"
+      timeout 200 compute-sanitizer --tool racecheck $B/tests/test_gemm_gpu --gtest_brief=1 \
+        --gtest_filter='*DecodeEveryBatchSize1To65*'; echo "racecheck decode rc=$?"; } > $R/sanitizer-full.log 2>&1
+    grep -vE "^(PASS|W4A16|  )" $R/sanitizer-full.log > $R/sanitizer.log
+    echo "racecheck hazards outside cuBLAS nvjet kernels: $(grep 'Race reported' $R/sanitizer-full.log | grep -vc nvjet)" >> $R/sanitizer.log
+    rm $R/sanitizer-full.log
+    save
+    ;;
+esac

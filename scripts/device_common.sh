@@ -7,6 +7,7 @@
 #                           (build-carry/var/w4a16-base) then this one, into
 #                           $R/PREFIX-{base,new}-<round>.{json,log}; saves
 #                           after each run
+#   gemm_gpu_tests BUILD, sanitizers BUILD ...: see below
 save() { tar czf "$OUT/results.tgz" -C "$R" .; }
 
 ab_rounds() {
@@ -29,5 +30,27 @@ gemm_gpu_tests() {
   timeout 570 "$1/tests/test_gemm_gpu" > "$R/gtest-gemm-gpu.log" 2>&1
   echo "test_gemm_gpu rc=$?" >> "$R/gtest-gemm-gpu.log"
   grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " "$R/gtest-gemm-gpu.log" > "$R/gtest-summary.log"
+  save
+}
+
+# sanitizers BUILD MEMCHECK_FILTER RACECHECK_FILTER SECONDS: memcheck over
+# `w4a16 verify --quick` and over the test_gemm_gpu tests of MEMCHECK_FILTER,
+# racecheck over those of RACECHECK_FILTER (each run at most SECONDS), into
+# $R/sanitizer.log without the passing lines, with a count of the racecheck
+# hazards outside cuBLAS's own kernels (nvjet_*: the tests' reference GEMMs,
+# which racecheck also reports); saves.
+sanitizers() {
+  local b=$1 mem=$2 race=$3 secs=$4
+  { timeout 90 compute-sanitizer --tool memcheck --error-exitcode 9 "$b/tools/cli/w4a16" verify --quick
+    echo "memcheck verify rc=$?"
+    timeout "$secs" compute-sanitizer --tool memcheck --error-exitcode 9 "$b/tests/test_gemm_gpu" --gtest_brief=1 \
+      --gtest_filter="$mem"
+    echo "memcheck tests rc=$?"
+    timeout "$secs" compute-sanitizer --tool racecheck "$b/tests/test_gemm_gpu" --gtest_brief=1 --gtest_filter="$race"
+    echo "racecheck tests rc=$?"; } > "$R/sanitizer-full.log" 2>&1
+  grep -vE "^(PASS|W4A16|  )" "$R/sanitizer-full.log" > "$R/sanitizer.log"
+  echo "racecheck hazards outside cuBLAS nvjet kernels: $(grep 'Race reported' "$R/sanitizer-full.log" | grep -vc nvjet)" \
+    >> "$R/sanitizer.log"
+  rm "$R/sanitizer-full.log"
   save
 }

@@ -9,8 +9,10 @@
 #                rounds; then the g = 32 pack with --overlap, base / this.
 #   PART=quick : the decode-related GPU tests (a gtest filter).
 #   PART=tests : test_gemm_gpu, every test; then test_api_errors,
-#                test_gemm_large_gpu, verify --quick and memcheck over
-#                verify --quick and the decode tests.
+#                test_gemm_large_gpu, verify --quick.
+#   PART=sanitize: memcheck over verify --quick and two decode tests,
+#                racecheck over the decode tests (call 5 of the session ran
+#                this with 80 / 120 / 150 s limits).
 B=build-gpu
 CLI=$B/tools/cli/w4a16
 BASE=build-carry/var/w4a16-base
@@ -53,14 +55,6 @@ case ${PART:-ab} in
     save
     ;;
   sanitize)
-    { timeout 90 compute-sanitizer --tool memcheck --error-exitcode 9 $CLI verify --quick; echo "memcheck verify rc=$?"
-      timeout 200 compute-sanitizer --tool memcheck --error-exitcode 9 $B/tests/test_gemm_gpu --gtest_brief=1 \
-        --gtest_filter='*DecodeEveryBatchSize1To65*:*ForwardWaitsForThePreviousKernel*'; echo "memcheck decode rc=$?"
-      timeout 200 compute-sanitizer --tool racecheck $B/tests/test_gemm_gpu --gtest_brief=1 \
-        --gtest_filter='*DecodeEveryBatchSize1To65*'; echo "racecheck decode rc=$?"; } > $R/sanitizer-full.log 2>&1
-    grep -vE "^(PASS|W4A16|  )" $R/sanitizer-full.log > $R/sanitizer.log
-    echo "racecheck hazards outside cuBLAS nvjet kernels: $(grep 'Race reported' $R/sanitizer-full.log | grep -vc nvjet)" >> $R/sanitizer.log
-    rm $R/sanitizer-full.log
-    save
+    sanitizers $B '*ForwardWaitsForThePreviousKernel*:*ExactEveryBatchSize*' '*DecodeEveryBatchSize1To65*' 200
     ;;
 esac

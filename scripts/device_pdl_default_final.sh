@@ -24,16 +24,7 @@ case ${PART:-tests} in
       timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
       timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
     save
-    # racecheck also reports cuBLAS's own TMA/mbarrier kernels (nvjet_*, the tests' reference GEMMs).
-    { timeout 90 compute-sanitizer --tool memcheck --error-exitcode 9 $CLI verify --quick; echo "memcheck verify rc=$?"
-      timeout 150 compute-sanitizer --tool memcheck --error-exitcode 9 $B/tests/test_gemm_gpu --gtest_brief=1 \
-        --gtest_filter='*PackedWeightsDispatched*'; echo "memcheck packed rc=$?"
-      timeout 150 compute-sanitizer --tool racecheck $B/tests/test_gemm_gpu --gtest_brief=1 \
-        --gtest_filter='*PackedWeightsDispatched*'; echo "racecheck rc=$?"; } > $R/sanitizer-full.log 2>&1
-    grep -vE "^(PASS|W4A16|  )" $R/sanitizer-full.log > $R/sanitizer.log
-    echo "racecheck hazards outside cuBLAS nvjet kernels: $(grep 'Race reported' $R/sanitizer-full.log | grep -vc nvjet)" >> $R/sanitizer.log
-    rm $R/sanitizer-full.log
-    save
+    sanitizers $B '*PackedWeightsDispatched*' '*PackedWeightsDispatched*' 150
     ;;
   sweep)
     OUT=$R PARTS="small large targets" bash scripts/device_dispatch_sweep.sh

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Prepared in the sixteenth session, not yet run: separates the CLI's bench
+# loop from the library in the canonical decode regression between d1d75eb
+# and d4a1f53 (bench/results/2026-11-27-h100-m16-occupancy/, call 7).  CLIs
+# built for sm_90 without the CUTLASS path into build-carry/var/bis/:
+#   w4a16-d1d75eb, w4a16-73781dd      : library and bench of one commit
+#   w4a16-newlib-oldbench             : main at e899dfc with d1d75eb's tools/cli
+#   w4a16-oldlib-newbench             : d1d75eb with e899dfc's tools/cli
+# (rebuild: git worktree of the commit, tools/cli/{bench,main}.cpp from the
+# other, cmake -DW4A16_CUDA_ARCHS=90-real -DW4A16_BUILD_TESTS=OFF, target
+# w4a16_cli).  Canonical weights, W4A16_PDL=0, two rounds; then ncu on the
+# 16-token kernel of the two single-commit builds.
+# Usage on the device: bash THIS OUTDIR
+set -u
+R=$1
+mkdir -p "$R"
+S=1x4096x14336,16x14336x4096,16x4096x14336
+for round in 1 2; do
+  for c in d1d75eb 73781dd newlib-oldbench oldlib-newbench; do
+    W4A16_PDL=0 timeout 100 build-carry/var/bis/w4a16-$c bench --quick --shapes $S > "$R/$c-$round.log" 2>&1
+    echo "rc=$?" >> "$R/$c-$round.log"
+  done
+  tar czf "$OUT/results.tgz" -C "$R" .
+done
+for c in d1d75eb 73781dd; do
+  W4A16_PDL=0 timeout 150 ncu --kernel-name regex:sm80_dec_gemm_kernel --launch-count 1 --set full \
+    build-carry/var/bis/w4a16-$c bench --quick --shapes 16x4096x14336 --repeats 1 > "$R/ncu-$c.txt" 2>&1
+  tar czf "$OUT/results.tgz" -C "$R" .
+done

@@ -4,8 +4,8 @@
 # and d4a1f53 (bench/results/2026-11-27-h100-m16-occupancy/, call 7).  CLIs
 # built for sm_90 without the CUTLASS path into build-carry/var/bis/:
 #   w4a16-d1d75eb, w4a16-73781dd      : library and bench of one commit
-#   w4a16-newlib-oldbench             : main at e899dfc with d1d75eb's tools/cli
-#   w4a16-oldlib-newbench             : d1d75eb with e899dfc's tools/cli
+#   w4a16-newlib-oldbench             : main at 67a7344 (73781dd's library) with d1d75eb's tools/cli
+#   w4a16-oldlib-newbench             : d1d75eb with 67a7344's tools/cli
 # (rebuild: git worktree of the commit, tools/cli/{bench,main}.cpp from the
 # other, cmake -DW4A16_CUDA_ARCHS=90-real -DW4A16_BUILD_TESTS=OFF, target
 # w4a16_cli).  Canonical weights, W4A16_PDL=0, two rounds; then ncu on the

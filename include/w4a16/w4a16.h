@@ -137,7 +137,10 @@ W4A16_API w4a16Status_t w4a16GetWorkspaceSize(int M, int N, int K, int group_siz
 /* Y = alpha * X * What^T + beta * Y.  beta == 0 does not read Y (NaN in Y does
  * not propagate).  Stream-ordered, no host synchronization, no allocation:
  * capturable in a CUDA graph.  Deterministic: the same inputs give bitwise the
- * same output on the same device. */
+ * same output on the same device.  On sm_90 and later the small-M (decode)
+ * kernels are launched as programmatic dependents of the kernel before them
+ * on `stream` and wait for it to complete before their first memory access,
+ * so only their launch overlaps its tail (W4A16_PDL=0 turns that off). */
 W4A16_API w4a16Status_t w4a16GemmForwardEx(const void* activation, const void* int4_packed, const void* scales,
                                            const void* zeros, void* output, int M, int N, int K, int group_size,
                                            float alpha, float beta, void* workspace, size_t workspace_size,

@@ -15,18 +15,16 @@ set -euo pipefail
 lib="$1"
 expected="$2"
 . "$(dirname "${BASH_SOURCE[0]}")/find_cuobjdump.sh"
-sass="$(mktemp)"
-trap 'rm -f "$sass"' EXIT
-"$cuobjdump" -sass -arch sm_90a "$lib" > "$sass"
+sm90a_sass "$lib"
 # A decode kernel: sm80_dec_gemm_kernel<Sm80DecTile<...>> (both weight layouts).
 awk -v want="$expected" '
   /Function :/ {
     fn = $3
-    decr = (fn ~ /sm80_dec_gemm_kernelINS0_11Sm80DecTile/)
-    if (decr) { n++; names[n] = fn; line = 0 }
+    dec = (fn ~ /sm80_dec_gemm_kernelINS0_11Sm80DecTile/)
+    if (dec) { n++; names[n] = fn; line = 0 }
     next
   }
-  decr && /\/\*[0-9a-f]+\*\// {
+  dec && /\/\*[0-9a-f]+\*\// {
     line++
     if (/ACQBULK/ && !acq[n]) acq[n] = line
     if (/LDG/ && !ldg[n]) ldg[n] = line

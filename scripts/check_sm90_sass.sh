@@ -12,9 +12,7 @@ set -euo pipefail
 lib="$1"
 expected="$2"
 . "$(dirname "${BASH_SOURCE[0]}")/find_cuobjdump.sh"
-sass="$(mktemp)"
-trap 'rm -f "$sass"' EXIT
-"$cuobjdump" -sass -arch sm_90a "$lib" > "$sass"
+sm90a_sass "$lib"
 awk -v want="$expected" '
   /Function :/ { fn = $3; mixed = (fn ~ /MixedInput/); if (mixed) { n++; names[n] = fn } next }
   mixed && /HFMA2\.BF16/ { fma[n]++ }

@@ -87,6 +87,16 @@ __device__ __forceinline__ void ldg_stream_16_keep(uint4& v, const void* ptr, bo
       : "l"(ptr), "r"(static_cast<int>(valid)));
 }
 
+// ldg_stream_16_keep without .nc, for a prologue that must stay behind a
+// griddepcontrol.wait in program order (ptxas moves .nc loads across it).
+__device__ __forceinline__ void ld_stream_16_keep(uint4& v, const void* ptr, bool valid) {
+  asm volatile(
+      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
+      " @p ld.global.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
+      : "+r"(v.x), "+r"(v.y), "+r"(v.z), "+r"(v.w)
+      : "l"(ptr), "r"(static_cast<int>(valid)));
+}
+
 // Predicated loads with no fill at all: when !valid the destination is
 // undefined.  For the decode kernels' hot loop, whose skipped loads are only
 // ever those of stages past the warp's last k block (never computed) and of
@@ -111,9 +121,16 @@ __device__ __forceinline__ uint32_t ldg_u16_pred(const void* ptr, bool valid) {
   return v;
 }
 
-// ldg_u16_pred without .nc: for the decode prologue, whose loads must stay
+// Coherent 2-byte loads for the decode prologues, whose loads must stay
 // behind a griddepcontrol.wait that precedes them in program order (ptxas
-// moves .nc loads across it, as for the 16-byte loads above).
+// moves .nc loads across it, as for the 16-byte loads above): ld_u16 for a
+// load under a C++ condition (the canonical prologue, in the shape of its
+// hot loop's `v ? __ldg(..) : 0`), ld_u16_pred predicated in PTX.
+__device__ __forceinline__ uint32_t ld_u16(const void* ptr) {
+  uint16_t v;
+  asm volatile("ld.global.u16 %0, [%1];\n" : "=h"(v) : "l"(ptr));
+  return v;
+}
 __device__ __forceinline__ uint32_t ld_u16_pred(const void* ptr, bool valid) {
   uint32_t v;
   asm volatile(

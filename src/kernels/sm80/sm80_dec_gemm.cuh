@@ -243,31 +243,34 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
   c.advance();
 }
 
-// The prologue's weights and group params: load_stage's first half with
-// coherent loads (no .nc), which ptxas keeps on their side of
-// griddepcontrol.wait (it moves .nc loads across it).  Predicated loads and
-// a select (undefined weight bits are finite codes, dequantized with a zero
-// scale and zero); the zero point's address as an integer, since p.zeros
-// may be null (symmetric), and then its load is predicated off.  The cursor
-// is not advanced.
+// The prologue's loader: load_stage with coherent loads (no .nc), which
+// ptxas keeps behind griddepcontrol.wait (it moves .nc loads above it), in
+// load_stage's exact shape: weights kept when inactive (the prologue zeroes
+// them first), `v ? load : 0` group params, then the activations.  The shape
+// matters beyond the prologue: the ring's registers flow from here into the
+// hot loop, and the sixteenth session's version of this loader (weights
+// first for all stages, then activations through a second cursor; selects
+// after predicated loads) left the loop's instructions unchanged but moved
+// its scoreboard waits: one stage's first use then waited for the other
+// stage's loads, just issued, and M = 1..16 ran 10-20% slower (seventeenth
+// session; ctest decode_loop_sass).
 template <class T>
-__device__ __forceinline__ void load_stage_weights_coherent(Stage<T>& st, const GemmParams& p, const LoadCursor<T>& c,
-                                                            bool active) {
+__device__ __forceinline__ void load_stage_coherent(Stage<T>& st, const GemmParams& p, LoadCursor<T>& c,
+                                                    bool active) {
   const bool k_valid = active && c.k < p.K;
 #pragma unroll
   for (int r = 0; r < T::kR; ++r) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const bool v = k_valid && ((c.col_ok >> (2 * r + h)) & 1u);
-      const bool vz = v && p.zeros != nullptr;
-      const auto* zero_at = reinterpret_cast<const uint16_t*>(reinterpret_cast<uintptr_t>(p.zeros) +
-                                                              2 * static_cast<uintptr_t>(c.sz_idx[r][h]));
-      st.w[r][h] = ptx::ld_stream_16_pred(c.w[r][h], v);
-      const uint32_t scale = ptx::ld_u16_pred(p.scales + c.sz_idx[r][h], v);
-      const uint32_t zero = ptx::ld_u16_pred(zero_at, vz);
-      st.sz[r][h] = (v ? scale : 0u) | ((vz ? zero : 0u) << 16);
+      ptx::ld_stream_16_keep(st.w[r][h], c.w[r][h], v);
+      const uint32_t scale = v ? ptx::ld_u16(p.scales + c.sz_idx[r][h]) : 0u;
+      const uint32_t zero = (v && p.zeros != nullptr) ? ptx::ld_u16(p.zeros + c.sz_idx[r][h]) : 0u;
+      st.sz[r][h] = scale | (zero << 16);
     }
   }
+  load_stage_x<T>(st, p, c, k_valid);
+  c.advance();
 }
 
 // The stage's packed (scale, zero) words of each m16 row block and half as
@@ -711,10 +714,13 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
 
   // Programmatic dependent launch (GemmParams::programmatic): the next grid
   // in the stream may be scheduled now, its CTAs filling SMs as ours leave.
-  // The default mode waits for the previous grid here, before any global
-  // access; the overlap mode after the first weight loads (below).
+  // The packed kernels' default mode waits for the previous grid here,
+  // before any global access, their overlap mode after the first weight
+  // loads; the canonical kernels wait first in every mode (below).
   ptx::launch_dependent_grids();
-  if (p.programmatic == kProgrammaticWaitFirst) ptx::grid_dependency_wait();
+  if constexpr (T::kReordered) {
+    if (p.programmatic == kProgrammaticWaitFirst) ptx::grid_dependency_wait();
+  }
   cursor.init(p, wp, kb_begin + wk);
   if constexpr (T::kReordered) {
     // Overlap mode: the first stages' weights and group params are read
@@ -740,20 +746,16 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
       cursor.advance_x();
     }
   } else {
-    // The canonical loader, in the same order: weights and group params
-    // (coherent), the overlap mode's wait behind its branch, activations.
-    // The second cursor walks the same blocks for the activations.
-    dec::LoadCursor<T> x_cursor = cursor;
+    // The canonical kernels wait first in every mode: their prologue split
+    // around a wait, as above, moved the hot loop's scoreboard waits
+    // (load_stage_coherent).  Without a programmatic launch
+    // griddepcontrol.wait returns at once.
+    ptx::grid_dependency_wait();
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
-      dec::load_stage_weights_coherent<T>(st[s], p, cursor, s < loop_blocks);
-      cursor.advance();
-    }
-    if (p.programmatic == kProgrammaticOverlap) ptx::grid_dependency_wait();
 #pragma unroll
-    for (int s = 0; s < T::kStages; ++s) {
-      dec::load_stage_x<T>(st[s], p, x_cursor, s < loop_blocks && x_cursor.k < p.K);
-      x_cursor.advance();
+      for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
+      dec::load_stage_coherent<T>(st[s], p, cursor, s < loop_blocks);
     }
   }
   W4A16_DEC_MARK(1, st[0].w[0][0].x);

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Device calls of the canonical decode kernels' scoreboard fix (seventeenth
+# session, issue #3), from a carried build-gpu and two earlier CLIs (sm_90
+# builds of tools/cli without the CUTLASS path) in build-carry/var/bis/:
+# w4a16-d1d75eb (before the programmatic launch of the canonical kernels;
+# its loops pass ctest decode_loop_sass) and w4a16-73781dd (main before
+# this fix; its canonical loops fail it).  Each step is added to
+# $OUT/results.tgz.
+#   PART=ab    : canonical-weight decode shapes: d1d75eb (W4A16_PDL=0, its
+#                default then), 73781dd and this build (default launch),
+#                this build with W4A16_PDL=0; g = 32 packs (canonical
+#                layout) and g = 128 packs (decr, unchanged code): 73781dd
+#                and this build; two alternating rounds; then the decode
+#                gtest filter.
+#   PART=tests : test_gemm_gpu, every test; then test_api_errors,
+#                test_gemm_large_gpu, verify --quick.
+B=build-gpu
+CLI=$B/tools/cli/w4a16
+OLD=build-carry/var/bis/w4a16-d1d75eb
+MAIN=build-carry/var/bis/w4a16-73781dd
+export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
+R=$OUT/r; mkdir -p $R
+. scripts/device_common.sh
+nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
+CANON=1x14336x4096,1x4096x14336,1x4096x4096,8x4096x14336,16x14336x4096,16x4096x14336,16x4096x4096
+PACKED=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336
+DECODE_TESTS='*DecodeEveryBatchSize1To65*:*EveryConfigurationForced*:*ExactEveryBatchSize*:*DeterministicAcrossRuns*:*GraphCaptureMatchesDirectRun*:*ForwardWaitsForThePreviousKernel*:*PartialKTiles*:*GroupSizesAndZeros*:*AlphaBeta*'
+bench() {  # NAME VAR=VALUE CLI bench-args...
+  local name=$1; shift
+  timeout 100 env "$@" --json "$R/$name.json" > "$R/$name.log" 2>&1
+  echo "rc=$?" >> "$R/$name.log"
+  save
+}
+case ${PART:-ab} in
+  ab)
+    for round in 1 2; do
+      bench canon-d1d75eb-$round W4A16_PDL=0 $OLD bench --quick --shapes $CANON
+      bench canon-73781dd-$round W4A16_X=1 $MAIN bench --quick --shapes $CANON
+      bench canon-new-$round W4A16_X=1 $CLI bench --quick --shapes $CANON
+      bench canon-new-pdl0-$round W4A16_PDL=0 $CLI bench --quick --shapes $CANON
+      bench g32-73781dd-$round W4A16_X=1 $MAIN bench --quick --packed --group 32 --shapes $PACKED
+      bench g32-new-$round W4A16_X=1 $CLI bench --quick --packed --group 32 --shapes $PACKED
+    done
+    bench g128-73781dd W4A16_X=1 $MAIN bench --quick --packed --shapes $PACKED
+    bench g128-new W4A16_X=1 $CLI bench --quick --packed --shapes $PACKED
+    timeout 200 $B/tests/test_gemm_gpu --gtest_filter="$DECODE_TESTS" > $R/gtest-decode.log 2>&1
+    echo "test_gemm_gpu (decode filter) rc=$?" >> $R/gtest-decode.log
+    grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " $R/gtest-decode.log > $R/gtest-summary.log
+    save
+    ;;
+  tests)
+    gemm_gpu_tests $B
+    { timeout 40 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
+      timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
+      timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
+    save
+    ;;
+esac

@@ -14,6 +14,9 @@
 #                gtest filter.
 #   PART=tests : test_gemm_gpu, every test; then test_api_errors,
 #                test_gemm_large_gpu, verify --quick.
+#   PART=final : the README's tables (bench --quick, canonical and packed
+#                weights); memcheck over verify --quick and the canonical
+#                decode tests.
 B=build-gpu
 CLI=$B/tools/cli/w4a16
 OLD=build-carry/var/bis/w4a16-d1d75eb
@@ -54,5 +57,17 @@ case ${PART:-ab} in
       timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
       timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
     save
+    ;;
+  final)
+    timeout 170 $CLI bench --quick --json $R/quick.json --csv $R/quick.csv > $R/quick.log 2>&1
+    echo "rc=$?" >> $R/quick.log; save
+    timeout 170 $CLI bench --quick --packed --json $R/quick-packed.json --csv $R/quick-packed.csv > $R/quick-packed.log 2>&1
+    echo "rc=$?" >> $R/quick-packed.log; save
+    { timeout 90 compute-sanitizer --tool memcheck --error-exitcode 9 $CLI verify --quick
+      echo "memcheck verify rc=$?"
+      timeout 100 compute-sanitizer --tool memcheck --error-exitcode 9 $B/tests/test_gemm_gpu --gtest_brief=1 \
+        --gtest_filter='*ExactEveryBatchSize*:*ForwardWaitsForThePreviousKernel*'
+      echo "memcheck tests rc=$?"; } > $R/sanitizer-full.log 2>&1
+    grep -vE "^(PASS|W4A16|  )" $R/sanitizer-full.log > $R/sanitizer.log; rm $R/sanitizer-full.log; save
     ;;
 esac

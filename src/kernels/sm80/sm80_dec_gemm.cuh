@@ -38,7 +38,19 @@
 //     gives q exactly and one fma(q, s, z) rounds once.
 //   * Pipeline: each warp keeps STAGES k blocks of weights and group params
 //     (and at M <= 16 the activations) in flight in registers: no shared
-//     memory and no barrier in the main loop.  (Measured on H100: a deeper
+//     memory and no barrier in the main loop.  ptxas tracks all of the
+//     loop's 16-byte loads with one scoreboard, and a wait drains every load
+//     issued on it so far, so the order of loads and uses decides how much
+//     latency is hidden (docs/kernels.md, "Scoreboard waits in the hot
+//     loop"; ctest decode_loop_sass):
+//       refill after use (STAGES >= 2): use(s), refill(s), ... The loop-top
+//         wait also drains the last stage's refill, just issued: one exposed
+//         latency per trip of STAGES blocks.
+//       refill ahead (packed weights, STAGES = 2): refill(other), use(this):
+//         each wait drains loads issued one stage of compute earlier.
+//         Measured on H100 (seventeenth session): M = 16 18.5 -> 15.8 us
+//         (14336x4096), 16.7 -> 15.5 (4096x14336); M = 1 14.7 -> 13.1
+//         (14336x4096), 48.2 -> 43.7 (28672x8192).  (Measured on H100: a deeper
 //     per-warp cp.async ring through shared memory, persistent CTAs and
 //     staged activations ran 1.7x slower at M = 1, issue-bound on the extra
 //     address and shared-memory instructions; docs/perf-notes.md.)
@@ -717,6 +729,10 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   // The packed kernels' default mode waits for the previous grid here,
   // before any global access, their overlap mode after the first weight
   // loads; the canonical kernels wait first in every mode (below).
+  // Refill ahead (see the header): the prologue fills one stage, the loop
+  // the other one ahead of each use.
+  constexpr bool kRefillAhead = T::kReordered && T::kStages == 2;
+  constexpr int kPrologueStages = kRefillAhead ? 1 : T::kStages;
   ptx::launch_dependent_grids();
   if constexpr (T::kReordered) {
     if (p.programmatic == kProgrammaticWaitFirst) ptx::grid_dependency_wait();
@@ -735,13 +751,13 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     // docs/kernels.md "Overlapping the previous kernel"; ctest
     // decode_wait_sass).
 #pragma unroll
-    for (int s = 0; s < T::kStages; ++s) {
+    for (int s = 0; s < kPrologueStages; ++s) {
       dec::load_stage_rp_weights<T, true>(st[s], cursor, s < loop_blocks);
       cursor.advance_weights();
     }
     if (p.programmatic == kProgrammaticOverlap) ptx::grid_dependency_wait();
 #pragma unroll
-    for (int s = 0; s < T::kStages; ++s) {
+    for (int s = 0; s < kPrologueStages; ++s) {
       dec::load_stage_rp_x<T>(st[s], cursor, s < loop_blocks);
       cursor.advance_x();
     }
@@ -759,15 +775,29 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     }
   }
   W4A16_DEC_MARK(1, st[0].w[0][0].x);
-  for (int i = 0; i < loop_blocks; i += T::kStages) {
+  if constexpr (kRefillAhead) {
+    // Block i is in st[i % 2]; block i + 1 is loaded before block i is used.
+    for (int i = 0; i < loop_blocks; i += 2) {
+      load(st[1], i + 1 < loop_blocks);
+      dec::compute_stage_rp<T>(st[0], acc);
+      if (i + 1 < loop_blocks) {
+        load(st[0], i + 2 < loop_blocks);
+        dec::compute_stage_rp<T>(st[1], acc);
+      }
+    }
+  } else {
+    // Refill after use: block i is in st[i % STAGES], reloaded with block
+    // i + STAGES once used.
+    for (int i = 0; i < loop_blocks; i += T::kStages) {
 #pragma unroll
-    for (int s = 0; s < T::kStages; ++s) {
-      if (i + s < loop_blocks) {
-        if constexpr (T::kReordered)
-          dec::compute_stage_rp<T>(st[s], acc);
-        else
-          dec::compute_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
-        load(st[s], i + s + T::kStages < loop_blocks);
+      for (int s = 0; s < T::kStages; ++s) {
+        if (i + s < loop_blocks) {
+          if constexpr (T::kReordered)
+            dec::compute_stage_rp<T>(st[s], acc);
+          else
+            dec::compute_stage<T>(st[s], p, wp, kb_begin + wk + T::kWarpsK * (i + s), acc);
+          load(st[s], i + s + T::kStages < loop_blocks);
+        }
       }
     }
   }

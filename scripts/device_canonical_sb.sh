@@ -28,35 +28,23 @@ nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.t
 CANON=1x14336x4096,1x4096x14336,1x4096x4096,8x4096x14336,16x14336x4096,16x4096x14336,16x4096x4096
 PACKED=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336
 DECODE_TESTS='*DecodeEveryBatchSize1To65*:*EveryConfigurationForced*:*ExactEveryBatchSize*:*DeterministicAcrossRuns*:*GraphCaptureMatchesDirectRun*:*ForwardWaitsForThePreviousKernel*:*PartialKTiles*:*GroupSizesAndZeros*:*AlphaBeta*'
-bench() {  # NAME VAR=VALUE CLI bench-args...
-  local name=$1; shift
-  timeout 100 env "$@" --json "$R/$name.json" > "$R/$name.log" 2>&1
-  echo "rc=$?" >> "$R/$name.log"
-  save
-}
 case ${PART:-ab} in
   ab)
     for round in 1 2; do
-      bench canon-d1d75eb-$round W4A16_PDL=0 $OLD bench --quick --shapes $CANON
-      bench canon-73781dd-$round W4A16_X=1 $MAIN bench --quick --shapes $CANON
-      bench canon-new-$round W4A16_X=1 $CLI bench --quick --shapes $CANON
-      bench canon-new-pdl0-$round W4A16_PDL=0 $CLI bench --quick --shapes $CANON
-      bench g32-73781dd-$round W4A16_X=1 $MAIN bench --quick --packed --group 32 --shapes $PACKED
-      bench g32-new-$round W4A16_X=1 $CLI bench --quick --packed --group 32 --shapes $PACKED
+      bench_to canon-d1d75eb-$round W4A16_PDL=0 $OLD bench --quick --shapes $CANON
+      bench_to canon-73781dd-$round W4A16_X=1 $MAIN bench --quick --shapes $CANON
+      bench_to canon-new-$round W4A16_X=1 $CLI bench --quick --shapes $CANON
+      bench_to canon-new-pdl0-$round W4A16_PDL=0 $CLI bench --quick --shapes $CANON
+      bench_to g32-73781dd-$round W4A16_X=1 $MAIN bench --quick --packed --group 32 --shapes $PACKED
+      bench_to g32-new-$round W4A16_X=1 $CLI bench --quick --packed --group 32 --shapes $PACKED
     done
-    bench g128-73781dd W4A16_X=1 $MAIN bench --quick --packed --shapes $PACKED
-    bench g128-new W4A16_X=1 $CLI bench --quick --packed --shapes $PACKED
-    timeout 200 $B/tests/test_gemm_gpu --gtest_filter="$DECODE_TESTS" > $R/gtest-decode.log 2>&1
-    echo "test_gemm_gpu (decode filter) rc=$?" >> $R/gtest-decode.log
-    grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " $R/gtest-decode.log > $R/gtest-summary.log
-    save
+    bench_to g128-73781dd W4A16_X=1 $MAIN bench --quick --packed --shapes $PACKED
+    bench_to g128-new W4A16_X=1 $CLI bench --quick --packed --shapes $PACKED
+    decode_gtests $B "$DECODE_TESTS" 200
     ;;
   tests)
     gemm_gpu_tests $B
-    { timeout 40 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
-      timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
-      timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
-    save
+    other_gpu_tests $B
     ;;
   final)
     timeout 170 $CLI bench --quick --json $R/quick.json --csv $R/quick.csv > $R/quick.log 2>&1

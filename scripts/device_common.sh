@@ -7,8 +7,27 @@
 #                           (build-carry/var/w4a16-base) then this one, into
 #                           $R/PREFIX-{base,new}-<round>.{json,log}; saves
 #                           after each run
-#   gemm_gpu_tests BUILD, sanitizers BUILD ...: see below
+#   bench_to NAME VAR=VALUE CLI bench-args: one `w4a16 bench` (with the
+#                           environment setting) into $R/NAME.{json,log}; saves
+#   decode_gtests BUILD FILTER SECONDS: test_gemm_gpu over FILTER into
+#                           $R/gtest-decode.log, the per-test lines into
+#                           $R/gtest-summary.log; saves
+#   gemm_gpu_tests BUILD, other_gpu_tests BUILD, sanitizers BUILD ...: see below
 save() { tar czf "$OUT/results.tgz" -C "$R" .; }
+
+bench_to() {
+  local name=$1; shift
+  timeout 120 env "$@" --json "$R/$name.json" > "$R/$name.log" 2>&1
+  echo "rc=$?" >> "$R/$name.log"
+  save
+}
+
+decode_gtests() {
+  timeout "$3" "$1/tests/test_gemm_gpu" --gtest_filter="$2" > "$R/gtest-decode.log" 2>&1
+  echo "test_gemm_gpu (filter) rc=$?" >> "$R/gtest-decode.log"
+  grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " "$R/gtest-decode.log" > "$R/gtest-summary.log"
+  save
+}
 
 ab_rounds() {
   local rounds=$1 prefix=$2 shapes=$3 round who cli
@@ -30,6 +49,15 @@ gemm_gpu_tests() {
   timeout 570 "$1/tests/test_gemm_gpu" > "$R/gtest-gemm-gpu.log" 2>&1
   echo "test_gemm_gpu rc=$?" >> "$R/gtest-gemm-gpu.log"
   grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " "$R/gtest-gemm-gpu.log" > "$R/gtest-summary.log"
+  save
+}
+
+# other_gpu_tests BUILD: test_api_errors, test_gemm_large_gpu and `w4a16
+# verify --quick` into $R/gtest-rest.log; saves.
+other_gpu_tests() {
+  { timeout 40 "$1/tests/test_api_errors" --gtest_brief=1; echo "test_api_errors rc=$?"
+    timeout 60 "$1/tests/test_gemm_large_gpu" --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
+    timeout 60 "$1/tools/cli/w4a16" verify --quick; echo "verify rc=$?"; } > "$R/gtest-rest.log" 2>&1
   save
 }
 

@@ -23,36 +23,24 @@ nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.t
 CANON=1x14336x4096,1x4096x14336,1x4096x4096,8x4096x14336,16x14336x4096,16x4096x14336,16x4096x4096
 G32=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336
 DECODE_TESTS='*DecodeEveryBatchSize1To65*:*EveryConfigurationForced*:*ExactEveryBatchSize*:*DeterministicAcrossRuns*:*GraphCaptureMatchesDirectRun*:*ForwardWaitsForThePreviousKernel*:*PartialKTiles*:*GroupSizesAndZeros*:*AlphaBeta*'
-bench() {  # NAME VAR=VALUE CLI bench-args...
-  local name=$1; shift
-  timeout 120 env "$@" --json "$R/$name.json" > "$R/$name.log" 2>&1
-  echo "rc=$?" >> "$R/$name.log"
-  save
-}
 case ${PART:-ab} in
   ab)
     for round in 1 2; do
-      bench canon-base-$round W4A16_X=1 $BASE bench --quick --shapes $CANON
-      bench canon-new-$round W4A16_X=1 $CLI bench --quick --shapes $CANON
-      bench canon-reduce-$round W4A16_PDL=reduce $CLI bench --quick --shapes $CANON
-      bench g32-base-$round W4A16_X=1 $BASE bench --quick --packed --group 32 --shapes $G32
-      bench g32-new-$round W4A16_X=1 $CLI bench --quick --packed --group 32 --shapes $G32
+      bench_to canon-base-$round W4A16_X=1 $BASE bench --quick --shapes $CANON
+      bench_to canon-new-$round W4A16_X=1 $CLI bench --quick --shapes $CANON
+      bench_to canon-reduce-$round W4A16_PDL=reduce $CLI bench --quick --shapes $CANON
+      bench_to g32-base-$round W4A16_X=1 $BASE bench --quick --packed --group 32 --shapes $G32
+      bench_to g32-new-$round W4A16_X=1 $CLI bench --quick --packed --group 32 --shapes $G32
     done
-    bench g32-overlap-base W4A16_X=1 $BASE bench --quick --packed --overlap --group 32 --shapes $G32
-    bench g32-overlap-new W4A16_X=1 $CLI bench --quick --packed --overlap --group 32 --shapes $G32
+    bench_to g32-overlap-base W4A16_X=1 $BASE bench --quick --packed --overlap --group 32 --shapes $G32
+    bench_to g32-overlap-new W4A16_X=1 $CLI bench --quick --packed --overlap --group 32 --shapes $G32
     ;;
   quick)
-    timeout 300 $B/tests/test_gemm_gpu --gtest_filter="$DECODE_TESTS" > $R/gtest-decode.log 2>&1
-    echo "test_gemm_gpu (decode filter) rc=$?" >> $R/gtest-decode.log
-    grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " $R/gtest-decode.log > $R/gtest-summary.log
-    save
+    decode_gtests $B "$DECODE_TESTS" 300
     ;;
   tests)
     gemm_gpu_tests $B
-    { timeout 40 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
-      timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
-      timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
-    save
+    other_gpu_tests $B
     ;;
   sanitize)
     sanitizers $B '*ForwardWaitsForThePreviousKernel*:*ExactEveryBatchSize*' '*DecodeEveryBatchSize1To65*' 200

@@ -20,10 +20,7 @@ case ${PART:-tests} in
     gemm_gpu_tests $B
     ;;
   rest)
-    { timeout 40 $B/tests/test_api_errors --gtest_brief=1; echo "test_api_errors rc=$?"
-      timeout 60 $B/tests/test_gemm_large_gpu --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
-      timeout 60 $CLI verify --quick; echo "verify rc=$?"; } > $R/gtest-rest.log 2>&1
-    save
+    other_gpu_tests $B
     sanitizers $B '*PackedWeightsDispatched*' '*PackedWeightsDispatched*' 150
     ;;
   sweep)

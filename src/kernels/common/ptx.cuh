@@ -79,23 +79,20 @@ W4A16_PTX_LDG16(ld_act_16, W4A16_PTX_ZERO_FILL, "ld.global.v4.u32")
 // ldg_stream_16 without the zero fill: when !valid the registers keep their
 // previous contents (finite int4 codes whatever they are), which the decode
 // kernel neutralises with a zero scale and zero point.  Saves four moves.
-__device__ __forceinline__ void ldg_stream_16_keep(uint4& v, const void* ptr, bool valid) {
-  asm volatile(
-      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
-      " @p ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
-      : "+r"(v.x), "+r"(v.y), "+r"(v.z), "+r"(v.w)
-      : "l"(ptr), "r"(static_cast<int>(valid)));
-}
-
-// ldg_stream_16_keep without .nc, for a prologue that must stay behind a
-// griddepcontrol.wait in program order (ptxas moves .nc loads across it).
-__device__ __forceinline__ void ld_stream_16_keep(uint4& v, const void* ptr, bool valid) {
-  asm volatile(
-      "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"
-      " @p ld.global.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];\n}\n"
-      : "+r"(v.x), "+r"(v.y), "+r"(v.z), "+r"(v.w)
-      : "l"(ptr), "r"(static_cast<int>(valid)));
-}
+// ld_stream_16_keep is the same without .nc, for a prologue that must stay
+// behind a griddepcontrol.wait in program order (ptxas moves .nc loads
+// across it).
+#define W4A16_PTX_LDG16_KEEP(name, load)                                         \
+  __device__ __forceinline__ void name(uint4& v, const void* ptr, bool valid) {  \
+    asm volatile(                                                                \
+        "{\n .reg .pred p;\n setp.ne.b32 p, %5, 0;\n"                            \
+        " @p " load " {%0, %1, %2, %3}, [%4];\n}\n"                              \
+        : "+r"(v.x), "+r"(v.y), "+r"(v.z), "+r"(v.w)                             \
+        : "l"(ptr), "r"(static_cast<int>(valid)));                               \
+  }
+W4A16_PTX_LDG16_KEEP(ldg_stream_16_keep, "ld.global.nc.L1::no_allocate.v4.u32")
+W4A16_PTX_LDG16_KEEP(ld_stream_16_keep, "ld.global.L1::no_allocate.v4.u32")
+#undef W4A16_PTX_LDG16_KEEP
 
 // Predicated loads with no fill at all: when !valid the destination is
 // undefined.  For the decode kernels' hot loop, whose skipped loads are only

@@ -1,5 +1,10 @@
 #!/bin/bash
-# experiment: refill-ahead double buffer in the 2-stage packed decode kernels
+# Seventeenth session, call 5 (bench/results/2026-11-27-h100-canonical-sb/
+# call5-refill-ahead/): the two-stage packed decode kernels with refill
+# ahead (build-gpu, then uncommitted) against the 4cd7922 build
+# (build-carry/var/w4a16-base), two alternating rounds of packed decode
+# shapes; then verify --quick and three decode gtests on the new build.
+# Usage on the device: bash THIS (writes $OUT/r and $OUT/results.tgz).
 R=$OUT/r; mkdir -p $R
 save() { tar czf $OUT/results.tgz -C $R .; }
 nvidia-smi --query-gpu=name,clocks.max.sm --format=csv > $R/gpu.txt

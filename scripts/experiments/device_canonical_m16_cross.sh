@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prepared in the sixteenth session, not yet run: separates the CLI's bench
+# Prepared in the sixteenth session, run in the seventeenth (call 1 of
+# bench/results/2026-11-27-h100-canonical-sb/): separates the CLI's bench
 # loop from the library in the canonical decode regression between d1d75eb
 # and d4a1f53 (bench/results/2026-11-27-h100-m16-occupancy/, call 7).  CLIs
 # built for sm_90 without the CUTLASS path into build-carry/var/bis/:
@@ -31,6 +32,6 @@ for round in 1 2; do
 done
 for c in d1d75eb 73781dd; do
   W4A16_PDL=0 timeout 150 ncu --kernel-name regex:sm80_dec_gemm_kernel --launch-count 1 --set full \
-    build-carry/var/bis/w4a16-$c bench --quick --shapes 16x4096x14336 --repeats 1 > "$R/ncu-$c.txt" 2>&1
+    build-carry/var/bis/w4a16-$c bench --quick --shapes 16x4096x14336 --repeats 3 > "$R/ncu-$c.txt" 2>&1
   tar czf "$OUT/results.tgz" -C "$R" .
 done

@@ -24,10 +24,9 @@ MAIN=build-carry/var/bis/w4a16-73781dd
 export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
 R=$OUT/r; mkdir -p $R
 . scripts/device_common.sh
-nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
-CANON=1x14336x4096,1x4096x14336,1x4096x4096,8x4096x14336,16x14336x4096,16x4096x14336,16x4096x4096
+gpu_info
+CANON=$DECODE_CANON_SHAPES
 PACKED=1x14336x4096,1x4096x14336,1x4096x4096,16x14336x4096,16x4096x14336
-DECODE_TESTS='*DecodeEveryBatchSize1To65*:*EveryConfigurationForced*:*ExactEveryBatchSize*:*DeterministicAcrossRuns*:*GraphCaptureMatchesDirectRun*:*ForwardWaitsForThePreviousKernel*:*PartialKTiles*:*GroupSizesAndZeros*:*AlphaBeta*'
 case ${PART:-ab} in
   ab)
     for round in 1 2; do

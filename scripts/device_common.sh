@@ -13,7 +13,15 @@
 #                           $R/gtest-decode.log, the per-test lines into
 #                           $R/gtest-summary.log; saves
 #   gemm_gpu_tests BUILD, other_gpu_tests BUILD, sanitizers BUILD ...: see below
+#   gpu_info              : the card's name and clocks into $R/gpu.txt
+#   DECODE_CANON_SHAPES, DECODE_TESTS: the canonical decode A/B shapes and the
+#                           gtest filter of the decode tests
 save() { tar czf "$OUT/results.tgz" -C "$R" .; }
+
+gpu_info() { nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > "$R/gpu.txt" 2>&1; }
+DECODE_CANON_SHAPES=1x14336x4096,1x4096x14336,1x4096x4096,8x4096x14336,16x14336x4096,16x4096x14336,16x4096x4096
+DECODE_TESTS='*DecodeEveryBatchSize1To65*:*EveryConfigurationForced*:*ExactEveryBatchSize*:*DeterministicAcrossRuns*:*GraphCaptureMatchesDirectRun*:*ForwardWaitsForThePreviousKernel*:*PartialKTiles*:*GroupSizesAndZeros*:*AlphaBeta*'
+
 
 bench_to() {
   local name=$1; shift

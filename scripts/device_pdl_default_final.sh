@@ -14,7 +14,7 @@ CLI=$B/tools/cli/w4a16
 export W4A16_GIT_COMMIT=${W4A16_GIT_COMMIT:-unknown}
 R=$OUT/r; mkdir -p $R
 . scripts/device_common.sh
-nvidia-smi --query-gpu=name,clocks.max.sm,clocks.max.mem --format=csv > $R/gpu.txt 2>&1
+gpu_info
 case ${PART:-tests} in
   tests)
     gemm_gpu_tests $B

@@ -237,47 +237,31 @@ __device__ __forceinline__ void load_stage_x(Stage<T>& st, const GemmParams& p, 
 // [0, K) or past the warp's last block (active false) nothing is read: the
 // weight registers keep stale codes, but the scale and zero are 0, so they
 // dequantize to 0; activations outside M or K read as 0.
-template <class T>
+//
+// kCoherent (the canonical prologue): the same loads without .nc, which
+// ptxas keeps behind griddepcontrol.wait (it moves .nc loads above it).  The
+// prologue must keep this loader's exact shape, not only its loads: the
+// ring's registers flow from it into the hot loop, and the sixteenth
+// session's prologue (weights of every stage first, then activations
+// through a second cursor; selects after predicated loads) left the loop's
+// instructions unchanged but moved its scoreboard waits: one stage's first
+// use then waited for the other stage's loads, just issued, and M = 1..16
+// ran 10-20% slower (seventeenth session; ctest decode_loop_sass).
+template <class T, bool kCoherent = false>
 __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, LoadCursor<T>& c, bool active) {
   const bool k_valid = active && c.k < p.K;
+  const auto param = [](const auto* ptr) -> uint32_t { return kCoherent ? ptx::ld_u16(ptr) : __ldg(ptr); };
 #pragma unroll
   for (int r = 0; r < T::kR; ++r) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const bool v = k_valid && ((c.col_ok >> (2 * r + h)) & 1u);
-      ptx::ldg_stream_16_keep(st.w[r][h], c.w[r][h], v);
-      const uint32_t scale = v ? __ldg(p.scales + c.sz_idx[r][h]) : 0u;
-      const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + c.sz_idx[r][h]) : 0u;
-      st.sz[r][h] = scale | (zero << 16);
-    }
-  }
-  load_stage_x<T>(st, p, c, k_valid);
-  c.advance();
-}
-
-// The prologue's loader: load_stage with coherent loads (no .nc), which
-// ptxas keeps behind griddepcontrol.wait (it moves .nc loads above it), in
-// load_stage's exact shape: weights kept when inactive (the prologue zeroes
-// them first), `v ? load : 0` group params, then the activations.  The shape
-// matters beyond the prologue: the ring's registers flow from here into the
-// hot loop, and the sixteenth session's version of this loader (weights
-// first for all stages, then activations through a second cursor; selects
-// after predicated loads) left the loop's instructions unchanged but moved
-// its scoreboard waits: one stage's first use then waited for the other
-// stage's loads, just issued, and M = 1..16 ran 10-20% slower (seventeenth
-// session; ctest decode_loop_sass).
-template <class T>
-__device__ __forceinline__ void load_stage_coherent(Stage<T>& st, const GemmParams& p, LoadCursor<T>& c,
-                                                    bool active) {
-  const bool k_valid = active && c.k < p.K;
-#pragma unroll
-  for (int r = 0; r < T::kR; ++r) {
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const bool v = k_valid && ((c.col_ok >> (2 * r + h)) & 1u);
-      ptx::ld_stream_16_keep(st.w[r][h], c.w[r][h], v);
-      const uint32_t scale = v ? ptx::ld_u16(p.scales + c.sz_idx[r][h]) : 0u;
-      const uint32_t zero = (v && p.zeros != nullptr) ? ptx::ld_u16(p.zeros + c.sz_idx[r][h]) : 0u;
+      if constexpr (kCoherent)
+        ptx::ld_stream_16_keep(st.w[r][h], c.w[r][h], v);
+      else
+        ptx::ldg_stream_16_keep(st.w[r][h], c.w[r][h], v);
+      const uint32_t scale = v ? param(p.scales + c.sz_idx[r][h]) : 0u;
+      const uint32_t zero = (v && p.zeros != nullptr) ? param(p.zeros + c.sz_idx[r][h]) : 0u;
       st.sz[r][h] = scale | (zero << 16);
     }
   }
@@ -764,14 +748,14 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   } else {
     // The canonical kernels wait first in every mode: their prologue split
     // around a wait, as above, moved the hot loop's scoreboard waits
-    // (load_stage_coherent).  Without a programmatic launch
+    // (load_stage's kCoherent).  Without a programmatic launch
     // griddepcontrol.wait returns at once.
     ptx::grid_dependency_wait();
 #pragma unroll
     for (int s = 0; s < T::kStages; ++s) {
 #pragma unroll
       for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
-      dec::load_stage_coherent<T>(st[s], p, cursor, s < loop_blocks);
+      dec::load_stage<T, true>(st[s], p, cursor, s < loop_blocks);
     }
   }
   W4A16_DEC_MARK(1, st[0].w[0][0].x);

@@ -53,7 +53,11 @@
 //         (14336x4096), 48.2 -> 43.7 (28672x8192).  (Measured on H100: a deeper
 //     per-warp cp.async ring through shared memory, persistent CTAs and
 //     staged activations ran 1.7x slower at M = 1, issue-bound on the extra
-//     address and shared-memory instructions; docs/perf-notes.md.)
+//     address and shared-memory instructions; a per-warp cp.async ring of 3-4
+//     blocks with this kernel's loop, global lines contiguous in shared
+//     memory, ran 0-30% slower than refill ahead at M = 1..16, its
+//     activations through L2 and its shared memory leaving L1 ~28 KB;
+//     docs/perf-notes.md, first and eighteenth sessions.)
 //   * Reduction, deterministic: warps along K add through shared memory in
 //     warp order; with S > 1 each CTA writes its fp32 partial and
 //     splitk_reduce adds the S partials in split order 0..S-1, launched by

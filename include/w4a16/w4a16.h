@@ -214,9 +214,9 @@ typedef enum w4a16ForwardFlag {
   /* Let this call's kernels start before the kernel enqueued just before it
    * on `stream` has finished (programmatic dependent launch, sm_90 and later;
    * ignored on older GPUs and where the chosen kernel has no such path, as
- * for packs that keep the canonical layout, g = 32, whose decode kernels
- * wait first either way): they
-   * read the packed weights at once, and wait for that kernel to complete,
+   * for packs that keep the canonical layout, g = 32, whose decode kernels
+   * wait first either way): they read the packed weights at once, and wait
+   * for that kernel to complete,
    * its writes visible, before they read the activations or touch the output
    * or the workspace.  The overlap hides the launch gap and the first weight
    * loads behind the previous kernel's tail when the previous kernel lets its

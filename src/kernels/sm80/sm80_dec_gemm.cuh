@@ -50,14 +50,15 @@
 //         each wait drains loads issued one stage of compute earlier.
 //         Measured on H100 (seventeenth session): M = 16 18.5 -> 15.8 us
 //         (14336x4096), 16.7 -> 15.5 (4096x14336); M = 1 14.7 -> 13.1
-//         (14336x4096), 48.2 -> 43.7 (28672x8192).  (Measured on H100: a deeper
-//     per-warp cp.async ring through shared memory, persistent CTAs and
-//     staged activations ran 1.7x slower at M = 1, issue-bound on the extra
-//     address and shared-memory instructions; a per-warp cp.async ring of 3-4
-//     blocks with this kernel's loop, global lines contiguous in shared
-//     memory, ran 0-30% slower than refill ahead at M = 1..16, its
-//     activations through L2 and its shared memory leaving L1 ~28 KB;
-//     docs/perf-notes.md, first and eighteenth sessions.)
+//         (14336x4096), 48.2 -> 43.7 (28672x8192).
+//     Shared-memory rings measured slower on H100 (docs/perf-notes.md, first
+//     and eighteenth sessions): a deeper per-warp cp.async ring with
+//     persistent CTAs and staged activations ran 1.7x slower at M = 1
+//     (issue-bound on its address and shared-memory instructions); a
+//     per-warp cp.async ring of 3-4 blocks with this kernel's loop, global
+//     lines contiguous in shared memory, ran 0-30% slower than refill ahead
+//     at M = 1..16 (its activations through L2, its shared memory leaving L1
+//     ~28 KB).
 //   * Reduction, deterministic: warps along K add through shared memory in
 //     warp order; with S > 1 each CTA writes its fp32 partial and
 //     splitk_reduce adds the S partials in split order 0..S-1, launched by

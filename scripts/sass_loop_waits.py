@@ -14,8 +14,9 @@ just the one whose register it reads.  A wait that drains a load issued a
 few instructions earlier exposes a whole memory latency.  The ring
 tolerates one such wait per loop trip (the classic order, refill right after
 use, drains the last stage's refill at the top of the loop); the
-refill-ahead order of the two-stage packed kernels has none (each wait
-drains loads issued one stage of compute earlier).  ptxas placed two more
+refill-ahead order of the two-stage kernels has none (each wait drains
+loads issued one stage of compute earlier), but for one in the canonical
+8-token tiles (allowed_short_waits).  ptxas placed two more
 in the canonical kernels after a change to their prologue alone (the loop's
 instructions were identical), which cost 10-20% at M = 1..16
 (docs/perf-notes.md, seventeenth session).
@@ -23,8 +24,8 @@ instructions were identical), which cost 10-20% at M = 1..16
 Check: in each decode kernel's hot loop (the longest backward branch), at
 most one wait per trip drains a 16-byte LDG issued fewer than MIN_DISTANCE
 instructions before it (counted around the loop's back edge); none in the
-refill-ahead kernels (packed, two stages: Sm80DecTile<..., STAGES = 2, ...,
-REORDERED = true, ...> in the mangled name).
+refill-ahead kernels (two stages, packed or 16 tokens: Sm80DecTile<BM, ...,
+STAGES = 2, ..., REORDERED, ...> in the mangled name).
 
 The control bits are in the high 64-bit word of each 128-bit instruction
 (cuobjdump prints it on the line after the instruction): bits 41-44 stall,
@@ -71,9 +72,15 @@ TILE = re.compile(r"Sm80DecTileILi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)ELi(\d+)E
 
 
 def allowed_short_waits(name):
-    """0 for the refill-ahead kernels (two stages, packed weights), else 1."""
+    """0 for the refill-ahead kernels (two stages: packed weights, and the canonical
+    16-token tiles), else 1.  The canonical 8-token two-stage tiles refill ahead too,
+    but ptxas sinks one of their loads to the end of the block's compute (a wait
+    about 60 instructions after it); measured faster than the classic order anyway
+    (docs/perf-notes.md, nineteenth session)."""
     t = TILE.search(name)
-    return 0 if t and int(t.group(5)) == 2 and t.group(7) == "1" else 1
+    if not t or int(t.group(5)) != 2:
+        return 1
+    return 0 if t.group(7) == "1" or int(t.group(1)) == 16 else 1
 
 
 def short_waits(body):

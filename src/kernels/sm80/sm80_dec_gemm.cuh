@@ -46,11 +46,17 @@
 //       refill after use (STAGES >= 2): use(s), refill(s), ... The loop-top
 //         wait also drains the last stage's refill, just issued: one exposed
 //         latency per trip of STAGES blocks.
-//       refill ahead (packed weights, STAGES = 2): refill(other), use(this):
-//         each wait drains loads issued one stage of compute earlier.
-//         Measured on H100 (seventeenth session): M = 16 18.5 -> 15.8 us
+//       refill ahead (STAGES = 2): refill(other), use(this): each wait
+//         drains loads issued one stage of compute earlier.  Measured on
+//         H100, packed weights (seventeenth session): M = 16 18.5 -> 15.8 us
 //         (14336x4096), 16.7 -> 15.5 (4096x14336); M = 1 14.7 -> 13.1
-//         (14336x4096), 48.2 -> 43.7 (28672x8192).
+//         (14336x4096), 48.2 -> 43.7 (28672x8192).  Canonical weights
+//         (nineteenth session): M = 16 22.1 -> 20.3 (14336x4096), 21.2 ->
+//         20.2 (4096x14336), 80 -> 74 (28672x8192); M = 8 17.4 -> 16.3; M = 1
+//         15.9 -> 15.2 (14336x4096); no shape slower.  The canonical loads
+//         carry `+ dep` (load_stage's kDep), a run-time zero computed from
+//         the block in use: without it ptxas moved them above that block's
+//         first use or sank them into its compute, and the waits came back.
 //     Shared-memory rings measured slower on H100 (docs/perf-notes.md, first
 //     and eighteenth sessions): a deeper per-warp cp.async ring with
 //     persistent CTAs and staged activations ran 1.7x slower at M = 1
@@ -225,15 +231,20 @@ struct LoadCursor {
 
 // The activations of the cursor's k block (k_valid: the block is the warp's
 // and inside K); zero outside M.
-template <class T>
+template <class T, bool kDep = false>
 __device__ __forceinline__ void load_stage_x(Stage<T>& st, const GemmParams& p, const LoadCursor<T>& c,
-                                             bool k_valid) {
+                                             bool k_valid, uint32_t dep = 0) {
   if constexpr (T::kXInStage) {
 #pragma unroll
     for (int mt = 0; mt < T::kMT; ++mt) {
       const bool v = k_valid && ((c.tok_ok >> mt) & 1u);
 #pragma unroll
-      for (int w = 0; w < 4; ++w) st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w, v);
+      for (int w = 0; w < 4; ++w) {
+        if constexpr (kDep)
+          st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w + dep, v);
+        else
+          st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w, v);
+      }
     }
   }
 }
@@ -252,8 +263,13 @@ __device__ __forceinline__ void load_stage_x(Stage<T>& st, const GemmParams& p, 
 // instructions unchanged but moved its scoreboard waits: one stage's first
 // use then waited for the other stage's loads, just issued, and M = 1..16
 // ran 10-20% slower (seventeenth session; ctest decode_loop_sass).
-template <class T, bool kCoherent = false>
-__device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, LoadCursor<T>& c, bool active) {
+// kDep (the refill-ahead loop): every address plus `dep`, a run-time zero
+// computed from the block in use, so that ptxas can neither issue these
+// loads before that block's first use (whose scoreboard wait would drain
+// them) nor sink them into its compute.
+template <class T, bool kCoherent = false, bool kDep = false>
+__device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, LoadCursor<T>& c, bool active,
+                                           uint32_t dep = 0) {
   const bool k_valid = active && c.k < p.K;
   const auto param = [](const auto* ptr) -> uint32_t { return kCoherent ? ptx::ld_u16(ptr) : __ldg(ptr); };
 #pragma unroll
@@ -261,6 +277,14 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const bool v = k_valid && ((c.col_ok >> (2 * r + h)) & 1u);
+      if constexpr (kDep) {
+        ptx::ldg_stream_16_keep(st.w[r][h], c.w[r][h] + dep, v);
+        const uint32_t idx = c.sz_idx[r][h] + dep;
+        const uint32_t scale = v ? __ldg(p.scales + idx) : 0u;
+        const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + idx) : 0u;
+        st.sz[r][h] = scale | (zero << 16);
+        continue;
+      }
       if constexpr (kCoherent)
         ptx::ld_stream_16_keep(st.w[r][h], c.w[r][h], v);
       else
@@ -270,7 +294,7 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
       st.sz[r][h] = scale | (zero << 16);
     }
   }
-  load_stage_x<T>(st, p, c, k_valid);
+  load_stage_x<T, kDep>(st, p, c, k_valid, dep);
   c.advance();
 }
 
@@ -721,6 +745,9 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   // Refill ahead (see the header): the prologue fills one stage, the loop
   // the other one ahead of each use.
   constexpr bool kRefillAhead = T::kReordered && T::kStages == 2;
+  // The canonical two-stage kernels refill ahead too, their loads anchored
+  // to the block in use by a data dependency (load_stage's kDep).
+  constexpr bool kCanonRefillAhead = !T::kReordered && T::kStages == 2;
   constexpr int kPrologueStages = kRefillAhead ? 1 : T::kStages;
   ptx::launch_dependent_grids();
   if constexpr (T::kReordered) {
@@ -757,14 +784,31 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     // griddepcontrol.wait returns at once.
     ptx::grid_dependency_wait();
 #pragma unroll
-    for (int s = 0; s < T::kStages; ++s) {
+    for (int s = 0; s < (kCanonRefillAhead ? 1 : T::kStages); ++s) {
 #pragma unroll
       for (int r = 0; r < T::kR; ++r) st[s].w[r][0] = st[s].w[r][1] = make_uint4(0, 0, 0, 0);
       dec::load_stage<T, true>(st[s], p, cursor, s < loop_blocks);
     }
+    if constexpr (kCanonRefillAhead) {
+#pragma unroll
+      for (int r = 0; r < T::kR; ++r) st[1].w[r][0] = st[1].w[r][1] = make_uint4(0, 0, 0, 0);
+    }
   }
   W4A16_DEC_MARK(1, st[0].w[0][0].x);
-  if constexpr (kRefillAhead) {
+  if constexpr (kCanonRefillAhead) {
+    // Block i in st[i % 2]: block i + 1's loads, anchored to block i's first
+    // weight word (p.M >= 1, so M >> 31 is 0 at run time; ptxas cannot know
+    // it), then block i's compute.
+    const uint32_t m_zero = static_cast<uint32_t>(p.M) >> 31;
+    for (int i = 0; i < loop_blocks; i += 2) {
+      dec::load_stage<T, false, true>(st[1], p, cursor, i + 1 < loop_blocks, st[0].w[0][0].x & m_zero);
+      dec::compute_stage<T>(st[0], p, wp, kb_begin + wk + T::kWarpsK * i, acc);
+      if (i + 1 < loop_blocks) {
+        dec::load_stage<T, false, true>(st[0], p, cursor, i + 2 < loop_blocks, st[1].w[0][0].x & m_zero);
+        dec::compute_stage<T>(st[1], p, wp, kb_begin + wk + T::kWarpsK * (i + 1), acc);
+      }
+    }
+  } else if constexpr (kRefillAhead) {
     // Block i is in st[i % 2]; block i + 1 is loaded before block i is used.
     for (int i = 0; i < loop_blocks; i += 2) {
       load(st[1], i + 1 < loop_blocks);

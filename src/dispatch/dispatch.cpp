@@ -262,47 +262,80 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
   return name;
 }
 
-// The decode tile for M <= 32 (sm80_mma_configs.h, "dec" rows), fitted to
-// the geometry sweep on H100 (bench/results/2026-11-26-h100-issue3-geometry/):
-//  * Two m16 column blocks per warp (n32) wherever there are enough 32-column
-//    tiles, and as many warps along K (8, 4 or 2) as keep every warp of the
-//    grid resident at once: 16 warps per SM at M <= 8 (128 registers), 8 at
-//    8 < M <= 16 (255).  Measured best at each point: 14336 x 4096 M = 1
-//    n32 w4 16.0 us (n16 w8 18.8); 8192 x 28672 n32 w8 50.1 (52.2); M = 16:
-//    14336 x 4096 w2 22.8 (w4 25.4), 8192 x 28672 w4 72.9 (w8 76.4, w2
-//    77.8), 4096 x 14336 w8 22.0 (w4 25.5).  28672 x 8192 at M = 1 is the
-//    one miss: w2 51.6 us, w4 50.1.
-//  * M <= 8 with fewer 32-column tiles than 0.9 of a wave at 8 warps each
-//    (N = 4096 on 132 SMs): the n16 tile, 8 warps along K (4096 x 14336
-//    M = 1: 15.5 us vs 17.1 for n32 with 16 warps along K).
+// The decode tile for M <= 32 (sm80_mma_configs.h, "dec" rows; plan_packed
+// takes the `decr` twin).  Every candidate is scored by the warps it puts in
+// flight: tiles x warps along K x the split-K choose_dec_split gives it, and
+// the most within one wave wins (16 warps per SM at M <= 8, 128 registers;
+// 8 at 8 < M <= 16, as launch-bounded).  Candidates: the n32 tiles (two m16
+// column blocks per warp) with 8, 4 or 2 warps along K, and at M <= 8 the
+// n16 tile (one column block, 8 warps along K, three stages).  Ties: among
+// n32 tiles more warps along K; n32 against n16, the n16 tile at M <= 4 or
+// with packed weights and K <= 4096, else n32.  Fitted on H100:
+//  * the geometry sweep (bench/results/2026-11-26-h100-issue3-geometry/):
+//    14336 x 4096 M = 1 n32 w4 16.0 us (n16 w8 18.8); 8192 x 28672 n32 w8
+//    50.1 (52.2); M = 16: 14336 x 4096 w2 22.8 (w4 25.4), 8192 x 28672 w4
+//    72.9 (w8 76.4, w2 77.8), 4096 x 14336 w8 22.0 (w4 25.5).  28672 x 8192
+//    at M = 1 is the one miss: w2 51.6 us, w4 50.1.
+//  * the nineteenth session's forced sweeps of every decode row, both
+//    layouts, N = 1024..8192 (bench/results/2026-11-27-h100-decode-xring/,
+//    calls 6-8), after the canonical two-stage tiles began to refill ahead.
+//    Counting the split is what fits small N: at N = 2048 n32 w8 split 4
+//    (2048 warps) 5.4 us at 1 x 2048 x 4096 against 5.9 for n16 unsplit
+//    (1024), M = 16 w4 split 4 6.4 against 7.4 for w8 unsplit; at N = 1024
+//    n16 split 4 (2048) 4.2 against 4.9 for n32 w8 split 4 (1024).  The
+//    ties are N = 3072 and 4096 at M <= 8 (n16 unsplit against n32 w4 split
+//    4, same warps): n16 wins by 0-8% at M = 1..4 and, packed, at K = 4096
+//    (4096 x 4096 M = 8: 6.45 us against 6.89); n32 by 2-12% at M = 6..8
+//    otherwise (3072 x 8192 M = 8 canonical: 10.5 against 11.8; 4096 x
+//    14336: 16.0 against 18.0), where the n16 tile's activations (twice the
+//    bytes per weight byte of n32) cost more than its shorter k loop saves.
 //  * 16 < M <= 32 where the 128 x 64 tiles cover less than 3/4 of the SMs
 //    (plan_gemm): the 16-token tile over ceil(M / 16) token tiles, the same
 //    weights read by each from L2 (4096 x 4096 M = 32: 12.7 us vs 16.8 for
 //    the 64-row rdq tile; 4096 x 14336: 35.0 vs 41.4).  Where 128 x 64 tiles
 //    fill the GPU (N = 14336) the Hopper tile wins (31.2 vs 40.0 us).
-Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, std::string* why) {
+Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, bool packed, std::string* why) {
+  using Id = Sm80MmaConfigId;
   const bool one_token_block = p.M <= 8;
-  // CTAs of the n32 tiles: 32 columns x (one 8-token tile | ceil(M / 16) 16-token tiles).
-  const long long tiles = static_cast<long long>(ceil_div(p.N, 32)) * (one_token_block ? 1 : ceil_div(p.M, 16));
   const long long wave = static_cast<long long>(d.sm_count) * (one_token_block ? 16 : 8);
-  char buf[200];
-  if (one_token_block && tiles * 8 * 10 < wave * 9) {
-    std::snprintf(buf, sizeof buf, "M <= 8, %lld 32-column tiles x 8 warps < 0.9 x %lld warp slots: n16 decode tile",
-                  tiles, wave);
-    *why = buf;
-    return Sm80MmaConfigId::dec_m8n16k128s3w8;
+  const auto warps_in_flight = [&](Id id) {
+    const Sm80MmaConfig& c = config_of(id);
+    std::string ignored;
+    const long long tiles = static_cast<long long>(ceil_div(p.M, c.bm)) * ceil_div(p.N, c.bn);
+    return tiles * c.warps_m * choose_dec_split(p, c, d, &ignored);
+  };
+  const Id m8[] = {Id::dec_m8n32k128s2w8, Id::dec_m8n32k128s2w4, Id::dec_m8n32k128s2w2};
+  const Id m16[] = {Id::dec_m16n32k128s2w8, Id::dec_m16n32k128s2w4, Id::dec_m16n32k128s2w2};
+  const Id* ids = one_token_block ? m8 : m16;
+  Id best = ids[2];
+  long long best_warps = -1;
+  std::string scores;
+  char buf[96];
+  for (int i = 0; i < 3; ++i) {
+    const long long warps = warps_in_flight(ids[i]);
+    std::snprintf(buf, sizeof buf, "%sn32 w%d %lld", i == 0 ? "" : ", ", config_of(ids[i]).warps_m, warps);
+    scores += buf;
+    if (warps <= wave && warps > best_warps) {
+      best = ids[i];
+      best_warps = warps;
+    }
   }
-  int wk = 8;
-  while (wk > 2 && tiles * wk > wave) wk /= 2;
-  std::snprintf(buf, sizeof buf, "%s, %lld n32 tiles: %d warps along K fill <= %lld warp slots",
-                one_token_block ? "M <= 8" : p.M <= 16 ? "8 < M <= 16" : "16 < M <= 32, few 128-row tiles", tiles, wk,
-                wave);
-  *why = buf;
-  if (one_token_block)
-    return wk == 8 ? Sm80MmaConfigId::dec_m8n32k128s2w8
-                   : wk == 4 ? Sm80MmaConfigId::dec_m8n32k128s2w4 : Sm80MmaConfigId::dec_m8n32k128s2w2;
-  return wk == 8 ? Sm80MmaConfigId::dec_m16n32k128s2w8
-                 : wk == 4 ? Sm80MmaConfigId::dec_m16n32k128s2w4 : Sm80MmaConfigId::dec_m16n32k128s2w2;
+  if (one_token_block) {
+    const long long warps = warps_in_flight(Id::dec_m8n16k128s3w8);
+    std::snprintf(buf, sizeof buf, ", n16 w8 %lld", warps);
+    scores += buf;
+    const bool n16_on_ties = p.M <= 4 || (packed && p.K <= 4096);
+    if (warps <= wave && (warps > best_warps || (warps == best_warps && n16_on_ties))) {
+      best = Id::dec_m8n16k128s3w8;
+      best_warps = warps;
+    }
+  }
+  *why = std::string(one_token_block ? "M <= 8" : p.M <= 16 ? "8 < M <= 16" : "16 < M <= 32, few 128-row tiles") +
+         ": warps in flight with split-K (" + scores + "), the most within " + std::to_string(wave) +
+         " slots (ties: more warps along K; n16 at M <= 4 or packed with K <= 4096): " +
+         (best == Id::dec_m8n16k128s3w8 ? std::string("n16") : "n32") + " w" +
+         std::to_string(config_of(best).warps_m);
+  return best;
 }
 
 }  // namespace
@@ -314,7 +347,7 @@ GemmPlan plan_gemm(const Problem& p, const Device& d) {
   // m16 rdq tile everywhere measured, 4096^2: 9.5 vs 13.0 us).
   const bool few_column_tiles = ceil_div(p.N, 128) * 4 < d.sm_count * 3;
   if (p.M <= 16 || (p.M <= 32 && few_column_tiles)) {
-    plan.config = choose_decode(p, d, &plan.reason);
+    plan.config = choose_decode(p, d, false, &plan.reason);
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);
     return plan;
@@ -471,7 +504,7 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
   const bool large = weights >= (1LL << 25);
   const bool huge = weights >= (1LL << 27);
   const auto decode_twin = [&](const std::string& prefix) {
-    plan.config = sm80_twin(choose_decode(p, d, &plan.reason), "dec_", "decr_");
+    plan.config = sm80_twin(choose_decode(p, d, true, &plan.reason), "dec_", "decr_");
     plan.reason = "packed weights; " + prefix + plan.reason;
     plan.split_k = choose_split_for(p, config_of(plan.config), d, &plan.reason);
     finish(p, &plan);

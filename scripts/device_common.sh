@@ -12,7 +12,10 @@
 #   decode_gtests BUILD FILTER SECONDS: test_gemm_gpu over FILTER into
 #                           $R/gtest-decode.log, the per-test lines into
 #                           $R/gtest-summary.log; saves
-#   gemm_gpu_tests BUILD, other_gpu_tests BUILD, sanitizers BUILD ...: see below
+#   gemm_gpu_tests BUILD, gemm_gpu_tests_but_sm90 BUILD SECONDS,
+#   other_gpu_tests BUILD, sanitizers BUILD ...: see below
+#   shapes_at M "NxK ...": the comma-separated MxNxK list of one M over the
+#                           layers
 #   gpu_info              : the card's name and clocks into $R/gpu.txt
 #   DECODE_CANON_SHAPES, DECODE_TESTS: the canonical decode A/B shapes and the
 #                           gtest filter of the decode tests
@@ -59,6 +62,21 @@ gemm_gpu_tests() {
   grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) " "$R/gtest-gemm-gpu.log" > "$R/gtest-summary.log"
   save
 }
+
+# gemm_gpu_tests_but_sm90 BUILD SECONDS: test_gemm_gpu without the tests of
+# the sm90 CUTLASS configurations forced, their graph capture and autotune
+# (for a change their kernels cannot reach), into $R/gtest-gemm-gpu.log, the
+# per-test lines and the exit code into $R/gtest-summary.log; saves.
+gemm_gpu_tests_but_sm90() {
+  timeout "$2" "$1/tests/test_gemm_gpu" \
+    --gtest_filter='-*Sm90ConfigurationsForced*:*Sm90GraphCaptureMatchesDirectRun*:*Autotune*' \
+    > "$R/gtest-gemm-gpu.log" 2>&1
+  echo "test_gemm_gpu rc=$?" >> "$R/gtest-gemm-gpu.log"
+  grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) |rc=" "$R/gtest-gemm-gpu.log" > "$R/gtest-summary.log"
+  save
+}
+
+shapes_at() { local out="" nk; for nk in $2; do out="$out,$1x$nk"; done; echo "${out#,}"; }
 
 # other_gpu_tests BUILD: test_api_errors, test_gemm_large_gpu and `w4a16
 # verify --quick` into $R/gtest-rest.log; saves.

@@ -10,9 +10,8 @@ CLI=build-gpu/tools/cli/w4a16
 . scripts/device_common.sh
 gpu_info
 NK="14336x4096 4096x14336 4096x4096 28672x8192 8192x28672"
-shapes() { local out="" m nk; for m in "$@"; do for nk in $NK; do out="$out,${m}x$nk"; done; done; echo "${out#,}"; }
 ALL=dec_m8n16k128s3w8,dec_m8n32k128s2w2,dec_m8n32k128s2w4,dec_m8n32k128s2w8,dec_m16n32k128s2w2,dec_m16n32k128s2w4,dec_m16n32k128s2w8
 M16=dec_m16n32k128s2w2,dec_m16n32k128s2w4,dec_m16n32k128s2w8
-for m in 1 8; do bench_to forced-m$m $CLI bench --quick --shapes "$(shapes $m)" --config $ALL; done
-for m in 12 16; do bench_to forced-m$m $CLI bench --quick --shapes "$(shapes $m)" --config $M16; done
-bench_to dispatched $CLI bench --quick --shapes "$(shapes 1 8 12 16)"
+for m in 1 8; do bench_to forced-m$m $CLI bench --quick --shapes "$(shapes_at $m "$NK")" --config $ALL; done
+for m in 12 16; do bench_to forced-m$m $CLI bench --quick --shapes "$(shapes_at $m "$NK")" --config $M16; done
+bench_to dispatched $CLI bench --quick --shapes "$(shapes_at 1 "$NK"),$(shapes_at 8 "$NK"),$(shapes_at 12 "$NK"),$(shapes_at 16 "$NK")"

@@ -11,12 +11,7 @@ B=build-gpu
 CLI=$B/tools/cli/w4a16
 . scripts/device_common.sh
 gpu_info
-timeout 420 $B/tests/test_gemm_gpu \
-  --gtest_filter='-*Sm90ConfigurationsForced*:*Sm90GraphCaptureMatchesDirectRun*:*Autotune*' \
-  > $R/gtest-gemm-gpu.log 2>&1
-echo "test_gemm_gpu rc=$?" >> $R/gtest-gemm-gpu.log
-grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) |rc=" $R/gtest-gemm-gpu.log > $R/gtest-summary.log
-save
+gemm_gpu_tests_but_sm90 $B 420
 other_gpu_tests $B
 S="1x2048x8192,8x2048x8192,16x2048x4096,8x3072x8192,1x4096x4096,6x4096x4096,8x4096x4096,8x4096x14336,8x6144x4096,1x1024x4096,16x1024x8192,16x3072x4096"
 bench_to dispatched-canon $CLI bench --quick --shapes $S

@@ -12,10 +12,9 @@ CLI=build-gpu/tools/cli/w4a16
 . scripts/device_common.sh
 gpu_info
 NK="4096x4096 4096x14336 2048x8192 6144x4096"
-shapes() { local out="" nk; for nk in $NK; do out="$out,$1x$nk"; done; echo "${out#,}"; }
 for m in 1 2 3 4 6 8; do
-  bench_to canon-m$m $CLI bench --quick --shapes "$(shapes $m)" \
+  bench_to canon-m$m $CLI bench --quick --shapes "$(shapes_at $m "$NK")" \
     --config dec_m8n16k128s3w8,dec_m8n32k128s2w2,dec_m8n32k128s2w4,dec_m8n32k128s2w8
-  bench_to packed-m$m $CLI bench --quick --packed --shapes "$(shapes $m)" \
+  bench_to packed-m$m $CLI bench --quick --packed --shapes "$(shapes_at $m "$NK")" \
     --config decr_m8n16k128s3w8,decr_m8n32k128s2w2,decr_m8n32k128s2w4,decr_m8n32k128s2w8
 done

@@ -19,12 +19,7 @@ B=build-gpu
 gpu_info
 case ${PART:-tests} in
   tests)
-    timeout 480 $B/tests/test_gemm_gpu \
-      --gtest_filter='-*Sm90ConfigurationsForced*:*Sm90GraphCaptureMatchesDirectRun*:*Autotune*' \
-      > $R/gtest-gemm-gpu.log 2>&1
-    echo "test_gemm_gpu rc=$?" >> $R/gtest-gemm-gpu.log
-    grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) |rc=" $R/gtest-gemm-gpu.log > $R/gtest-summary.log
-    save
+    gemm_gpu_tests_but_sm90 $B 480
     other_gpu_tests $B
     ;;
   sanitize)

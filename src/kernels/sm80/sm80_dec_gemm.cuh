@@ -54,7 +54,7 @@
 //         (nineteenth session): M = 16 22.1 -> 20.3 (14336x4096), 21.2 ->
 //         20.2 (4096x14336), 80 -> 74 (28672x8192); M = 8 17.4 -> 16.3; M = 1
 //         15.9 -> 15.2 (14336x4096); no shape slower.  The canonical loads
-//         carry `+ dep` (load_stage's kDep), a run-time zero computed from
+//         carry `+ dep` (load_stage's dep), a run-time zero computed from
 //         the block in use: without it ptxas moved them above that block's
 //         first use or sank them into its compute, and the waits came back.
 //     Shared-memory rings measured slower on H100 (docs/perf-notes.md, first
@@ -231,7 +231,7 @@ struct LoadCursor {
 
 // The activations of the cursor's k block (k_valid: the block is the warp's
 // and inside K); zero outside M.
-template <class T, bool kDep = false>
+template <class T>
 __device__ __forceinline__ void load_stage_x(Stage<T>& st, const GemmParams& p, const LoadCursor<T>& c,
                                              bool k_valid, uint32_t dep = 0) {
   if constexpr (T::kXInStage) {
@@ -239,12 +239,7 @@ __device__ __forceinline__ void load_stage_x(Stage<T>& st, const GemmParams& p, 
     for (int mt = 0; mt < T::kMT; ++mt) {
       const bool v = k_valid && ((c.tok_ok >> mt) & 1u);
 #pragma unroll
-      for (int w = 0; w < 4; ++w) {
-        if constexpr (kDep)
-          st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w + dep, v);
-        else
-          st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w, v);
-      }
+      for (int w = 0; w < 4; ++w) st.x[mt][w] = ptx::ld_act_16(c.x[mt] + 8 * w + dep, v);
     }
   }
 }
@@ -263,11 +258,11 @@ __device__ __forceinline__ void load_stage_x(Stage<T>& st, const GemmParams& p, 
 // instructions unchanged but moved its scoreboard waits: one stage's first
 // use then waited for the other stage's loads, just issued, and M = 1..16
 // ran 10-20% slower (seventeenth session; ctest decode_loop_sass).
-// kDep (the refill-ahead loop): every address plus `dep`, a run-time zero
-// computed from the block in use, so that ptxas can neither issue these
+// dep (the canonical refill-ahead loop): added to every address, a run-time
+// zero computed from the block in use, so that ptxas can neither issue these
 // loads before that block's first use (whose scoreboard wait would drain
-// them) nor sink them into its compute.
-template <class T, bool kCoherent = false, bool kDep = false>
+// them) nor sink them into its compute.  Elsewhere the default 0, folded.
+template <class T, bool kCoherent = false>
 __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, LoadCursor<T>& c, bool active,
                                            uint32_t dep = 0) {
   const bool k_valid = active && c.k < p.K;
@@ -277,24 +272,17 @@ __device__ __forceinline__ void load_stage(Stage<T>& st, const GemmParams& p, Lo
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const bool v = k_valid && ((c.col_ok >> (2 * r + h)) & 1u);
-      if constexpr (kDep) {
-        ptx::ldg_stream_16_keep(st.w[r][h], c.w[r][h] + dep, v);
-        const uint32_t idx = c.sz_idx[r][h] + dep;
-        const uint32_t scale = v ? __ldg(p.scales + idx) : 0u;
-        const uint32_t zero = (v && p.zeros != nullptr) ? __ldg(p.zeros + idx) : 0u;
-        st.sz[r][h] = scale | (zero << 16);
-        continue;
-      }
       if constexpr (kCoherent)
-        ptx::ld_stream_16_keep(st.w[r][h], c.w[r][h], v);
+        ptx::ld_stream_16_keep(st.w[r][h], c.w[r][h] + dep, v);
       else
-        ptx::ldg_stream_16_keep(st.w[r][h], c.w[r][h], v);
-      const uint32_t scale = v ? param(p.scales + c.sz_idx[r][h]) : 0u;
-      const uint32_t zero = (v && p.zeros != nullptr) ? param(p.zeros + c.sz_idx[r][h]) : 0u;
+        ptx::ldg_stream_16_keep(st.w[r][h], c.w[r][h] + dep, v);
+      const uint32_t idx = c.sz_idx[r][h] + dep;
+      const uint32_t scale = v ? param(p.scales + idx) : 0u;
+      const uint32_t zero = (v && p.zeros != nullptr) ? param(p.zeros + idx) : 0u;
       st.sz[r][h] = scale | (zero << 16);
     }
   }
-  load_stage_x<T, kDep>(st, p, c, k_valid, dep);
+  load_stage_x<T>(st, p, c, k_valid, dep);
   c.advance();
 }
 
@@ -746,7 +734,7 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   // the other one ahead of each use.
   constexpr bool kRefillAhead = T::kReordered && T::kStages == 2;
   // The canonical two-stage kernels refill ahead too, their loads anchored
-  // to the block in use by a data dependency (load_stage's kDep).
+  // to the block in use by a data dependency (load_stage's dep).
   constexpr bool kCanonRefillAhead = !T::kReordered && T::kStages == 2;
   constexpr int kPrologueStages = kRefillAhead ? 1 : T::kStages;
   ptx::launch_dependent_grids();
@@ -801,10 +789,10 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     // it), then block i's compute.
     const uint32_t m_zero = static_cast<uint32_t>(p.M) >> 31;
     for (int i = 0; i < loop_blocks; i += 2) {
-      dec::load_stage<T, false, true>(st[1], p, cursor, i + 1 < loop_blocks, st[0].w[0][0].x & m_zero);
+      dec::load_stage<T>(st[1], p, cursor, i + 1 < loop_blocks, st[0].w[0][0].x & m_zero);
       dec::compute_stage<T>(st[0], p, wp, kb_begin + wk + T::kWarpsK * i, acc);
       if (i + 1 < loop_blocks) {
-        dec::load_stage<T, false, true>(st[0], p, cursor, i + 2 < loop_blocks, st[1].w[0][0].x & m_zero);
+        dec::load_stage<T>(st[0], p, cursor, i + 2 < loop_blocks, st[1].w[0][0].x & m_zero);
         dec::compute_stage<T>(st[1], p, wp, kb_begin + wk + T::kWarpsK * (i + 1), acc);
       }
     }

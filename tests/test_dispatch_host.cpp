@@ -9,11 +9,13 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "dispatch/autotune_cache.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/plan_cache.h"
 #include "kernels/sm80/sm80_mma_configs.h"
 #include "kernels/sm90/sm90_mixed_gemm.h"
 
@@ -64,6 +66,23 @@ TEST(Dispatch, ConfigListInvariants) {
   }
 }
 
+// The Hopper rows: what CUTLASS's collectives accept (cooperative: 2 consumer
+// warpgroups of 64-row WGMMAs; ping-pong: 64 rows), and at most 256 rows,
+// since the scales and zeros travel in TMA boxes of TILE_N rows and a box
+// holds at most 256 (sm90_mixed_gemm.cuh; a 512-row tile crashed on H100).
+TEST(Dispatch, Sm90ConfigListInvariants) {
+  for (const auto& c : w4a16::kernels::kSm90MixedConfigs) {
+    SCOPED_TRACE(c.name);
+    EXPECT_LE(c.tile_n, 256);
+    EXPECT_EQ(c.tile_n % (c.schedule == w4a16::kernels::Sm90Schedule::coop ? 128 : 64), 0);
+    EXPECT_TRUE(c.tile_m % 8 == 0 && c.tile_m <= 256);  // WGMMA's N
+    EXPECT_TRUE(c.tile_k == 64 || c.tile_k == 128);
+    if (c.scheduler == w4a16::kernels::Sm90Scheduler::kslices) {
+      EXPECT_EQ(c.weights, w4a16::kernels::Sm90Weights::reordered);
+    }
+  }
+}
+
 TEST(Dispatch, EveryConfigIsReachable) {
   std::set<int> reached;
   for (int M = 1; M <= 8192; M = M < 64 ? M + 1 : M * 2) {
@@ -107,7 +126,10 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
   EXPECT_EQ(packed_name(Problem{32, 4096, 4096, 128, true}), "sm90_coop_n256m32k64_ks_rp:8");
   EXPECT_EQ(packed_name(Problem{64, 4096, 4096, 128, true}), "sm90_coop_n128m64k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{48, 4096, 14336, 128, true}), "sm90_coop_n128m64k64_ks_rp:4");
-  EXPECT_EQ(packed_name(Problem{64, 14336, 4096, 128, true}), "sm90_coop_n128m64k64_rp");
+  EXPECT_EQ(packed_name(Problem{64, 14336, 4096, 128, true}), "sm90_coop_n128m64k128_rp");
+  EXPECT_EQ(packed_name(Problem{48, 14336, 4096, 128, true}), "sm90_coop_n128m64k128_rp");
+  EXPECT_EQ(packed_name(Problem{48, 14336, 4096, 64, true}), "sm90_coop_n128m64k64_rp");  // g = 64: 64-deep
+  EXPECT_EQ(packed_name(Problem{64, 14336, 4096, 4096, true}), "sm90_coop_n128m64k128_rp");  // per-channel
   EXPECT_EQ(packed_name(Problem{64, 8192, 28672, 128, true}), "sm90_coop_n256m64k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{128, 4096, 4096, 128, true}), "sm90_coop_n128m128k64_ks_rp:4");
   EXPECT_EQ(packed_name(Problem{128, 4096, 14336, 128, true}), "sm90_coop_n128m128k64_ks_rp:4");
@@ -202,7 +224,7 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
                                  132;
           EXPECT_EQ(name, wide_fill || large ? "sm90_coop_n256m32k64_ks_rp" : "sm90_coop_n128m32k64_ks_rp");
         } else if (M <= 64) {
-          EXPECT_TRUE(name == "sm90_coop_n256m64k64_ks_rp" || name == "sm90_coop_n128m64k64_rp" ||
+          EXPECT_TRUE(name == "sm90_coop_n256m64k64_ks_rp" || name == "sm90_coop_n128m64k128_rp" ||
                       name == "sm90_coop_n128m64k64_ks_rp")
               << name;
         } else if (c.scheduler != w4a16::kernels::Sm90Scheduler::kslices) {
@@ -232,7 +254,7 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
       EXPECT_EQ(reached.count(c.name), 1u) << c.name << " never picked";
     }
   }
-  for (const char* name : {"sm90_coop_n128m64k64_rp", "sm90_coop_n128m128k64_rp", "sm90_coop_n128m256k64_rp",
+  for (const char* name : {"sm90_coop_n128m64k128_rp", "sm90_coop_n128m128k64_rp", "sm90_coop_n128m256k64_rp",
                            "sm90_pp_n64m128k64_rp", "sm90_coop_n128m32k64_ks_rp", "sm90_coop_n128m64k64_ks_rp",
                            "sm90_coop_n128m128k64_ks_rp", "sm90_coop_n128m256k64_ks_rp", "sm90_coop_n256m32k64_ks_rp",
                            "sm90_coop_n256m64k64_ks_rp"})
@@ -252,7 +274,10 @@ TEST(Dispatch, PackedG64TakesTheG128Kernels) {
       EXPECT_TRUE(p64.packed);
       EXPECT_EQ(p64.sm90, p128.sm90);
       if (p64.sm90) {
-        EXPECT_EQ(p64.sm90_config, p128.sm90_config);
+        // (Where g = 128 takes the 128-deep 128x64 tile, g = 64 takes its 64-deep twin.)
+        const std::string name128 = w4a16::kernels::kSm90MixedConfigs[static_cast<int>(p128.sm90_config)].name;
+        EXPECT_EQ(w4a16::kernels::kSm90MixedConfigs[static_cast<int>(p64.sm90_config)].name,
+                  name128 == "sm90_coop_n128m64k128_rp" ? std::string("sm90_coop_n128m64k64_rp") : name128);
         EXPECT_EQ(p64.sm90_splits, p128.sm90_splits);
       } else {
         EXPECT_EQ(p64.config, p128.config);
@@ -632,10 +657,87 @@ TEST(Dispatch, DeterministicPlan) {
   EXPECT_EQ(a.workspace_bytes, b.workspace_bytes);
 }
 
+void expect_same_plan(const GemmPlan& a, const GemmPlan& b) {
+  EXPECT_EQ(a.config, b.config);
+  EXPECT_EQ(a.split_k, b.split_k);
+  EXPECT_EQ(a.workspace_bytes, b.workspace_bytes);
+  EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.sm90, b.sm90);
+  EXPECT_EQ(a.sm90_config, b.sm90_config);
+  EXPECT_EQ(a.sm90_splits, b.sm90_splits);
+  EXPECT_EQ(a.weights_reordered, b.weights_reordered);
+  EXPECT_EQ(a.reordered_w_offset, b.reordered_w_offset);
+  EXPECT_EQ(a.scales_t_offset, b.scales_t_offset);
+  EXPECT_EQ(a.zeros_t_offset, b.zeros_t_offset);
+  EXPECT_EQ(a.sm90_programmatic_reduce, b.sm90_programmatic_reduce);
+  EXPECT_EQ(a.cutlass_ws_offset, b.cutlass_ws_offset);
+  EXPECT_EQ(a.cutlass_ws_bytes, b.cutlass_ws_bytes);
+  EXPECT_EQ(a.packed, b.packed);
+}
+
+GemmPlan direct_plan(const Problem& p, const Device& d, w4a16::dispatch::PackedLayout layout) {
+  return layout == w4a16::dispatch::PackedLayout::sm90_fragment ? w4a16::dispatch::plan_packed(p, d) : plan_gemm(p, d);
+}
+
+// The API's memo of plans (dispatch/plan_cache.h) returns what the dispatcher
+// would, for each key apart: shapes, devices and both weight layouts that
+// plan differently, asked twice, from several threads at once, and after the
+// memo has been emptied at its capacity.
+TEST(Dispatch, CachedPlansAreTheDispatchersPlans) {
+  using w4a16::dispatch::cached_plan;
+  using w4a16::dispatch::PackedLayout;
+  std::vector<std::pair<Problem, Device>> keys;
+  for (const Device& d : {kH100, kSm80Rules, kThor})
+    for (const int m : {1, 16, 17, 64, 128, 300, 4096})
+      for (const bool zeros : {true, false})
+        keys.push_back({Problem{m, 4096 + (zeros ? 0 : 16), 14336, zeros ? 128 : 64, zeros}, d});
+  for (const auto& [p, d] : keys)
+    for (const PackedLayout layout : {PackedLayout::canonical, PackedLayout::sm90_fragment}) {
+      SCOPED_TRACE(describe(direct_plan(p, d, layout), p));
+      const GemmPlan want = direct_plan(p, d, layout);
+      expect_same_plan(cached_plan(p, d, layout), want);
+      const size_t held = w4a16::dispatch::plan_cache_size();
+      expect_same_plan(cached_plan(p, d, layout), want);  // the hit
+      EXPECT_EQ(w4a16::dispatch::plan_cache_size(), held);
+    }
+  // The same key under another layout or device is another entry.
+  const Problem p{1, 14336, 4096, 128, true};
+  EXPECT_NE(cached_plan(p, kH100, PackedLayout::canonical).config, Sm80MmaConfigId::kCount);
+  EXPECT_NE(describe(cached_plan(p, kH100, PackedLayout::canonical), p),
+            describe(cached_plan(p, kH100, PackedLayout::sm90_fragment), p));
+
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        const auto& [q, d] = keys[(i * 7 + t) % keys.size()];
+        const PackedLayout layout = i % 2 ? PackedLayout::sm90_fragment : PackedLayout::canonical;
+        const GemmPlan got = cached_plan(q, d, layout), want = direct_plan(q, d, layout);
+        if (got.config != want.config || got.split_k != want.split_k || got.sm90_config != want.sm90_config ||
+            got.sm90_splits != want.sm90_splits || got.reason != want.reason)
+          ++mismatches[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+
+  // More distinct keys than the capacity: the memo stays bounded and right.
+  for (size_t i = 0; i < w4a16::dispatch::kPlanCacheCapacity + 100; ++i) {
+    const Problem q{1 + static_cast<int>(i % 512), 1024 + 16 * static_cast<int>(i / 512), 4096, 128, true};
+    const GemmPlan got = cached_plan(q, kH100, PackedLayout::canonical);
+    EXPECT_LE(w4a16::dispatch::plan_cache_size(), w4a16::dispatch::kPlanCacheCapacity);
+    if (i % 997 == 0) expect_same_plan(got, plan_gemm(q, kH100));
+  }
+  expect_same_plan(cached_plan(keys[0].first, keys[0].second, PackedLayout::canonical),
+                   plan_gemm(keys[0].first, keys[0].second));
+}
+
 }  // namespace
 
-// The Hopper CUTLASS configurations are forced-only until a sweep fits them
-// into plan_gemm (TODO(#4)); what they refuse is decided on the host.
+// What each Hopper CUTLASS configuration refuses, forced, is decided on the
+// host, with the reason.
 TEST(Dispatch, Sm90ForcedConfigurationsSayWhyTheyCannotRun) {
   using w4a16::kernels::kSm90MixedConfigs;
   const auto& c = kSm90MixedConfigs[0];
@@ -649,6 +751,14 @@ TEST(Dispatch, Sm90ForcedConfigurationsSayWhyTheyCannotRun) {
   EXPECT_NE(sm90_reject_reason(Problem{256, 4096, 4096, 128, true}, kOrin, c, true).find("sm_90"),
             std::string::npos);
   EXPECT_NE(sm90_reject_reason(Problem{256, 4096, 4096, 128, true}, kH100, c, false).find("no sm_90a"),
+            std::string::npos);
+  // A 128-deep tile takes g = 128 (and per-channel), not g = 64.
+  const auto& deep = *std::find_if(std::begin(kSm90MixedConfigs), std::end(kSm90MixedConfigs),
+                                   [](const auto& x) { return std::string(x.name) == "sm90_coop_n128m64k128_rp"; });
+  EXPECT_EQ(sm90_reject_reason(Problem{64, 4096, 4096, 128, true}, kH100, deep, true), "");
+  EXPECT_EQ(sm90_reject_reason(Problem{64, 4096, 4096, 4096, true}, kH100, deep, true), "");
+  EXPECT_NE(sm90_reject_reason(Problem{64, 4096, 4096, 64, true}, kH100, deep, true)
+                .find("group size 64 is neither K nor a multiple of the tile's K = 128"),
             std::string::npos);
 
   GemmPlan plan{};

@@ -249,14 +249,19 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
     // N off the weight tile by the smallest step the configuration accepts
     // (8; 16 for reordered weights, whose atoms are 16 rows).
     const int e = config.weights == w4a16::kernels::Sm90Weights::reordered ? 16 : 8;
-    run_checked_cases({make_case(1, 128 + e, 4096, 128, true), make_case(tm - 1, 256 + e, 2112, 64, false),
+    // The smallest group the tile takes (its k depth; a 128-deep tile
+    // refuses g = 64 with INVALID_ARGUMENT, checked on the host), and an odd
+    // number of k tiles of that depth: 33 x 64 = 2112 or 33 x 128 = 4224.
+    const int gs = config.tile_k;
+    const int k_odd = 33 * config.tile_k;
+    run_checked_cases({make_case(1, 128 + e, 4096, 128, true), make_case(tm - 1, 256 + e, k_odd, gs, false),
                        make_case(tm, 1024 + e, 4096, 128, true, 0.5f, 1.0f), make_case(tm + 1, 4096, 4160, 4160, true),
-                       make_case(2 * tm + 1, 512 + e, 4096, 64, true), make_case(200, e, 1024, 128, false, 2.0f, 0.5f),
+                       make_case(2 * tm + 1, 512 + e, 4096, gs, true), make_case(200, e, 1024, 128, false, 2.0f, 0.5f),
                        make_case(tm + 5, 128 + e, 1056, 1056, true)},
                       cublas());
-    // Per-channel K = 1056 is not a multiple of the 64-deep k tile: TMA
-    // zero-fills the last tile's missing half (weights and activations).
-    run_exact_cases({make_case(tm + 3, 256 + e, 2112, 64, true), make_case(2, 128 + e, 4096, 4096, false, 2.0f, 1.0f),
+    // Per-channel K = 1056 is not a multiple of the 64- or 128-deep k tile:
+    // TMA zero-fills the last tile's missing part (weights and activations).
+    run_exact_cases({make_case(tm + 3, 256 + e, k_odd, gs, true), make_case(2, 128 + e, 4096, 4096, false, 2.0f, 1.0f),
                      make_case(tm + 2, 64 + e, 1056, 1056, true)});
     if (config.scheduler != w4a16::kernels::Sm90Scheduler::persistent) {
       // A forced split of 3, with beta != 0 (C is added once, after the
@@ -270,11 +275,11 @@ TEST_F(GemmGpu, Sm90ConfigurationsForced) {
       SCOPED_TRACE("W4A16_FORCE_CONFIG=" + split);
       std::printf("W4A16_FORCE_CONFIG=%s\n", split.c_str());
       ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", split.c_str(), 1), 0);
-      run_checked_cases({make_case(33, 1024 + e, 2112, 64, true),
+      run_checked_cases({make_case(33, 1024 + e, k_odd, gs, true),
                          make_case(tm + 1, 256 + e, slices ? 4224 : 4096, 128, true, 0.5f, 1.0f),
                          slices ? make_case(200, 4096, 4224, 128, false) : make_case(200, 4096, 4160, 4160, false)},
                         cublas());
-      run_exact_cases({make_case(17, 128 + e, 2112, 64, true, 1.0f, 1.0f)});
+      run_exact_cases({make_case(17, 128 + e, k_odd, gs, true, 1.0f, 1.0f)});
     }
   }
 }
@@ -333,25 +338,29 @@ TEST_F(GemmGpu, PackedConfigurationsForced) {
   struct EnvGuard {
     ~EnvGuard() { unsetenv("W4A16_FORCE_CONFIG"); }
   } guard;
-  std::vector<std::string> specs;
+  // Each spec with the smallest group it takes: 64, or 128 for the 128-deep
+  // Hopper tiles (which refuse g = 64 with INVALID_ARGUMENT).
+  std::vector<std::pair<std::string, int>> specs;
   for (const auto& config : w4a16::kernels::kSm80MmaConfigs) {
     if (!w4a16::kernels::reads_packed(config.kind)) continue;
-    specs.push_back(config.name);
-    specs.push_back(std::string(config.name) + ":3");
+    specs.push_back({config.name, 64});
+    specs.push_back({std::string(config.name) + ":3", 64});
   }
   for (const auto& config : w4a16::kernels::kSm90MixedConfigs)
-    if (config.weights == w4a16::kernels::Sm90Weights::reordered) specs.push_back(config.name);
-  for (const std::string& spec : specs) {
+    if (config.weights == w4a16::kernels::Sm90Weights::reordered) specs.push_back({config.name, config.tile_k});
+  for (const auto& [spec, gs] : specs) {
     SCOPED_TRACE("W4A16_FORCE_CONFIG=" + spec);
     std::printf("W4A16_FORCE_CONFIG=%s (packed)\n", spec.c_str());
     ASSERT_EQ(setenv("W4A16_FORCE_CONFIG", spec.c_str(), 1), 0);
+    // K = 65 (4160) and 33 (2112) groups of 64; 4224 and 2176: 33 and 17 of 128.
+    const int k65 = gs == 64 ? 4160 : 4224, k33 = gs == 64 ? 2112 : 2176;
     run_checked_cases({packed_case(1, 144, 4096, 128, true), packed_case(16, 1040, 2048, 128, false),
                        packed_case(17, 272, 1056, 1056, true, 0.5f, 1.0f), packed_case(65, 4096, 4160, 4160, true),
                        packed_case(8, 48, 7424, 128, true), packed_case(129, 528, 2048, 256, false, 2.0f, 0.5f),
-                       packed_case(2, 1040, 4160, 64, true), packed_case(33, 272, 2048, 64, false, 1.0f, 1.0f)},
+                       packed_case(2, 1040, k65, gs, true), packed_case(33, 272, 2048, gs, false, 1.0f, 1.0f)},
                       cublas());
     run_exact_cases({packed_case(3, 1040, 2176, 128, true), packed_case(16, 144, 1056, 1056, false, 2.0f, 1.0f),
-                     packed_case(9, 1040, 2112, 64, true)});
+                     packed_case(9, 1040, k33, gs, true)});
   }
 }
 

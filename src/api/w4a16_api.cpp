@@ -16,6 +16,7 @@
 #include "core/validate.h"
 #include "dispatch/autotune_cache.h"
 #include "dispatch/dispatch.h"
+#include "dispatch/plan_cache.h"
 #include "kernels/sm80/sm80_mma_gemm.h"
 #include "kernels/sm90/sm90_mixed_gemm.h"
 #include "quant/quantize.h"
@@ -86,8 +87,9 @@ const char* forced_config() {
 // W4A16_AUTOTUNE is on and no configuration is forced (forcing wins).
 bool autotune_enabled() { return env_flag("W4A16_AUTOTUNE") && forced_config() == nullptr; }
 
-// The dispatcher's plan, or the one W4A16_FORCE_CONFIG names (read on every
-// call so that a benchmark can switch configurations between calls).
+// The dispatcher's plan (memoized per problem: dispatch/plan_cache.h), or the
+// one W4A16_FORCE_CONFIG names (read on every call so that a benchmark can
+// switch configurations between calls).
 w4a16Status_t make_plan(const char* fn, const dispatch::Problem& problem, const DeviceInfo& dev,
                         dispatch::GemmPlan* plan,
                         dispatch::PackedLayout layout = dispatch::PackedLayout::canonical) {
@@ -99,8 +101,7 @@ w4a16Status_t make_plan(const char* fn, const dispatch::Problem& problem, const 
     }
     return W4A16_STATUS_SUCCESS;
   }
-  *plan = layout == dispatch::PackedLayout::sm90_fragment ? dispatch::plan_packed(problem, device)
-                                                          : dispatch::plan_gemm(problem, device);
+  *plan = dispatch::cached_plan(problem, device, layout);
   return W4A16_STATUS_SUCCESS;
 }
 

@@ -472,7 +472,8 @@ Sm80MmaConfigId sm80_twin(Sm80MmaConfigId id, const std::string& from, const std
 //    stream-K's serialized fixup (about 1.9 us per K range).
 //  * 32 < M <= 64: K slices of 256x64 tiles on the 70B-class weights
 //    (N * K >= 2^27), else the 128x64 tile, persistent where it fills 3/4 of
-//    the SMs (14336x4096 M = 64: 23.1 us) or in K slices (4096^2 M = 64: 11.5
+//    the SMs (14336x4096 M = 64: 23.1 us; 128-deep k tiles where g allows,
+//    3-8% faster, twentieth session) or in K slices (4096^2 M = 64: 11.5
 //    vs 16.3 for ping-pong 64x32; 4096x14336 24.8 vs 30.1 stream-K).
 //  * 128 < M <= 512 where 192-token tiles pad M less than 256-token ones
 //    (M = 129..192 and 257..384): 128x192 tiles, in K slices where they take
@@ -554,8 +555,13 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     const long long t64 = tiles128(64);
     if (huge) twin = sliced("sm90_coop_n256m64k64_ks_rp", true, &why, "32 < M <= 64, N * K >= 2^27: 256x64 tiles");
     if (twin.empty() && t64 * 4 >= static_cast<long long>(d.sm_count) * 3) {
-      twin = "sm90_coop_n128m64k64_rp";
-      why = "32 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs";
+      // 128-deep k tiles where the groups allow them (g % 128 == 0 or
+      // g == K): 3-8% faster than 64-deep at M = 48 / 64 on six layers
+      // (bench/results/2026-11-27-h200-k128-mid-m/, H200).
+      const bool deep = p.group_size % 128 == 0 || p.group_size == p.K;
+      twin = deep ? "sm90_coop_n128m64k128_rp" : "sm90_coop_n128m64k64_rp";
+      why = deep ? "32 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs, 128-deep k tiles"
+                 : "32 < M <= 64, 128x64 tiles fill >= 3/4 of the SMs, 64-deep k tiles (g = 64)";
     } else if (twin.empty()) {
       twin = sliced("sm90_coop_n128m64k64_ks_rp", false, &why, "32 < M <= 64, few 128x64 tiles");
       if (twin.empty()) {

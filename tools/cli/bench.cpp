@@ -13,6 +13,7 @@
 //  * A floor per shape: max(floor bytes / copy bandwidth, 2MNK / tensor rate),
 //    where floor bytes count every operand read once and the output written once.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -442,6 +443,27 @@ void build_weights(WeightSet& w, int N, int K, int g, bool zeros, size_t l2, uin
 
 // ---- results ------------------------------------------------------------------------
 
+// What one eager call costs the CPU (argument checks, dispatch, the launch):
+// the wall time of kHostCalls calls queued back to back on an idle stream,
+// over their count, median of kHostBatches batches.  The launch queue holds
+// them all, so no call waits for the GPU.  The first call of each batch's
+// kind ran before (the correctness launch), so plan memos and lazily loaded
+// modules are warm, as in an application's steady state.
+constexpr int kHostCalls = 64;
+constexpr int kHostBatches = 5;
+double host_us_per_call(cudaStream_t s, int copies, const Enqueue& enqueue) {
+  std::vector<double> us;
+  for (int b = 0; b < kHostBatches; ++b) {
+    W4A16_CLI_CUDA(cudaStreamSynchronize(s));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kHostCalls; ++i) enqueue(i % copies, s);
+    const auto t1 = std::chrono::steady_clock::now();
+    us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count() / kHostCalls);
+  }
+  W4A16_CLI_CUDA(cudaStreamSynchronize(s));
+  return median(us);
+}
+
 struct Row {
   int M = 0, N = 0, K = 0, group = 0;
   bool zeros = false;
@@ -456,6 +478,7 @@ struct Row {
   bool dequant_matches = true;
   bool packed = false;
   std::string dispatch;
+  double host_us = NAN, cublas_host_us = NAN;  // CPU time of one eager call (host_us_per_call)
 
   double tflops() const { return flops / (ours.median_us * 1e-6) / 1e12; }
   double gbps() const { return floor_bytes / (ours.median_us * 1e-6) / 1e9; }
@@ -630,15 +653,18 @@ std::vector<Row> bench_shape(const BenchConfig& cfg, const Shape& shape, const D
     }
     r.launches = launches_for(weights.copies);
     r.ours = time_launches("w4a16GemmForwardEx", s, r.launches, cfg.replays, warmup_ms, ours, false);
+    r.host_us = host_us_per_call(s, weights.copies, ours);
 
     if (ci == 0) {
       theirs(0, s);  // outside capture: surfaces errors and lets cuBLAS pick its kernel
       W4A16_CLI_CUDA(cudaStreamSynchronize(s));
       r.cublas_launches = launches_for(weights.bf16_copies);
       r.cublas = time_launches("cuBLAS", s, r.cublas_launches, cfg.replays, warmup_ms, theirs, true);
+      r.cublas_host_us = host_us_per_call(s, weights.bf16_copies, theirs);
     } else {
       r.cublas_launches = out_rows.front().cublas_launches;
       r.cublas = out_rows.front().cublas;
+      r.cublas_host_us = out_rows.front().cublas_host_us;
     }
   }
   return out_rows;
@@ -709,7 +735,9 @@ std::vector<std::pair<std::string, std::string>> meta_fields(const Meta& m) {
       {"sample_rows", format("%d", c.sample_rows)},
       {"method", json_string("per-launch time = median over CUDA-graph replays of (replay time / launches per graph);"
                              " weights, activations and outputs rotate over copies exceeding 2x L2 where memory"
-                             " and the 512-copy cap allow; floor = max(floor_bytes / copy_bw, 2MNK / bf16 rate)")},
+                             " and the 512-copy cap allow; floor = max(floor_bytes / copy_bw, 2MNK / bf16 rate);"
+                             " host_us / cublas_host_us = CPU time of one eager call (wall time of 64 calls queued"
+                             " on an idle stream / 64, median of 5)")},
   };
 }
 
@@ -729,6 +757,8 @@ std::vector<std::pair<std::string, std::string>> row_fields(const Row& r) {
       {"speedup", json_number(r.speedup(), "%.3f")},
       {"max_err_ratio", json_number(r.max_err_ratio, "%.4f")},
       {"dispatch", json_string(r.dispatch)},
+      {"host_us", json_number(r.host_us, "%.3f")},
+      {"cublas_host_us", json_number(r.cublas_host_us, "%.3f")},
       {"floor_us", json_number(r.floor_us, "%.3f")},
       {"floor_bytes", json_number(r.floor_bytes, "%.0f")},
       {"time_us_min", json_number(r.ours.min_us, "%.3f")},
@@ -790,15 +820,15 @@ void write_csv(const std::string& path, const Meta& meta, const std::vector<Row>
 }
 
 void print_header() {
-  std::printf("%6s %6s %6s  %10s %8s %8s %7s  %10s %9s %7s  %7s  %s\n", "M", "N", "K", "time_us", "TFLOP/s", "GB/s",
-              "%floor", "cublas_us", "cuBLAS_TF", "speedup", "err/tol", "dispatch");
+  std::printf("%6s %6s %6s  %10s %8s %8s %7s  %10s %9s %7s  %7s  %11s  %s\n", "M", "N", "K", "time_us", "TFLOP/s",
+              "GB/s", "%floor", "cublas_us", "cuBLAS_TF", "speedup", "err/tol", "host_us/cub", "dispatch");
 }
 
 void print_row(const Row& r) {
-  std::printf("%6d %6d %6d  %9.2f%c %8.2f %8.1f %7.1f  %9.2f%c %9.2f %6.2fx  %7.3f%s  %s\n", r.M, r.N, r.K,
-              r.ours.median_us, r.rotated_below_2x_l2 ? '*' : ' ', r.tflops(), r.gbps(), r.pct_floor(),
+  std::printf("%6d %6d %6d  %9.2f%c %8.2f %8.1f %7.1f  %9.2f%c %9.2f %6.2fx  %7.3f%s  %5.1f/%5.1f  %s\n", r.M, r.N,
+              r.K, r.ours.median_us, r.rotated_below_2x_l2 ? '*' : ' ', r.tflops(), r.gbps(), r.pct_floor(),
               r.cublas.median_us, r.cublas.graph ? ' ' : '!', r.cublas_tflops(), r.speedup(), r.max_err_ratio,
-              r.err_ok ? "" : " FAIL", r.dispatch.c_str());
+              r.err_ok ? "" : " FAIL", r.host_us, r.cublas_host_us, r.dispatch.c_str());
   if (!r.err_ok) std::printf("        accuracy: %s\n", r.err_detail.c_str());
   if (!r.dequant_matches) {
     std::printf("        warning: w4a16DequantizeToBF16 differs from w4a16DequantizeHost: cuBLAS ran on other weights\n");
@@ -864,7 +894,8 @@ int cmd_bench(int argc, char** argv) {
   const std::string group_text = cfg.group == 0 ? std::string("K") : format("%d", cfg.group);
   std::printf("method: group %s, %s, alpha %g, beta %g, seed %llu; per launch = median of %d CUDA-graph replays / "
               "launches per graph;\n        weights (and cuBLAS's bf16 weights) rotate over copies > 2x L2; "
-              "err/tol on %d sampled rows vs fp64%s\n\n",
+              "err/tol on %d sampled rows vs fp64;\n        host_us/cub = CPU time of one eager call, ours / "
+              "cuBLAS's (64 calls queued on an idle stream, median of 5 batches)%s\n\n",
               group_text.c_str(), cfg.zeros ? "zero points" : "symmetric", cfg.alpha, cfg.beta,
               static_cast<unsigned long long>(cfg.seed), cfg.replays, cfg.sample_rows,
               cfg.overlap_previous ? ";\n        --overlap: each call may start before the previous one ends "

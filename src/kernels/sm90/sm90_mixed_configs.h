@@ -61,7 +61,13 @@
 // 128-token ones: 3-36% faster than the 128/256-token plans at M = 136..384
 // on six LLM layers (bench/results/2026-11-27-h100-mid-m-tiles/).  A
 // 160-token tile measured slower than the 192-token one even where it
-// computes fewer rows and is not in the set.
+// computes fewer rows and is not in the set.  The 128-deep
+// 128x64 row serves packed 32 < M <= 64 where the persistent 128x64 tile
+// runs (g a multiple of 128): 3-8% faster than its 64-deep twin on six
+// layers at M = 48 / 64 (bench/results/2026-11-27-h200-k128-mid-m/, an
+// H200); 128-deep 256x32 K slices (up to 7% slower at M = 24 / 32) and
+// 128x128 tiles (up to 14% slower at M = 96 / 128) were measured there and
+// are not in the set.  TILE_N stays <= 256: see sm90_mixed_gemm.cuh.
 #pragma once
 
 #define W4A16_SM90_MIXED_CONFIGS(X)                                                 \
@@ -90,7 +96,8 @@
   X(sm90_coop_n256m32k64_ks_rp, coop, 256, 32, 64, 1, kslices, reordered)       \
   X(sm90_coop_n256m64k64_ks_rp, coop, 256, 64, 64, 1, kslices, reordered)       \
   X(sm90_coop_n128m192k64_rp, coop, 128, 192, 64, 1, persistent, reordered)        \
-  X(sm90_coop_n128m192k64_ks_rp, coop, 128, 192, 64, 1, kslices, reordered)
+  X(sm90_coop_n128m192k64_ks_rp, coop, 128, 192, 64, 1, kslices, reordered)     \
+  X(sm90_coop_n128m64k128_rp, coop, 128, 64, 128, 1, persistent, reordered)
 
 namespace w4a16::kernels {
 

@@ -17,8 +17,9 @@
 // Dequantization: ConvertAndScaleWithZero writes `q * s + z` with bf16
 // operators; ptxas contracts them into one HFMA2.BF16 (one rounding), which is
 // what makes the weights bit-identical to our bf16_rn(s*q + z).  That is a
-// compiler decision, not a CUTLASS guarantee: tests/sass_checks (TODO(#4))
-// must assert HFMA2.BF16 and no HMUL2.BF16 in every instance.
+// compiler decision, not a CUTLASS guarantee: the ctest sm90_dequant_sass
+// (scripts/check_sm90_sass.sh) asserts HFMA2.BF16 and no HMUL2.BF16 in every
+// instance.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -107,6 +108,12 @@ struct MixedGemm {
   static constexpr int kAlignD = 16 / static_cast<int>(sizeof(ElementD));
   using TileShape = cute::Shape<cute::Int<kConfig.tile_n>, cute::Int<kConfig.tile_m>, cute::Int<kConfig.tile_k>>;
   using ClusterShape = cute::Shape<cute::Int<kConfig.cluster_n>, cute::_1, cute::_1>;
+  // A TMA box has at most 256 elements per dimension, and the mainloop loads
+  // the group scales and zeros ([K/g, N]) in boxes of TILE_N along N.  A
+  // 512-row tile compiles, but cuTensorMapEncodeTiled refuses its scale box;
+  // CUTLASS only prints that to stderr and launches anyway, and the kernel
+  // dies with an illegal instruction (measured on H100, 2026-11-27).
+  static_assert(kConfig.tile_n <= 256, "TILE_N > 256: the scale and zero TMA box would exceed 256 rows");
   using Schedule = ScheduleOf<kConfig.schedule>;
 
   using CollectiveEpilogue = typename cutlass::epilogue::collective::CollectiveBuilder<

@@ -1,9 +1,11 @@
 // A memo of the dispatcher's plans, so that a forward call does not rerun the
 // heuristics (and format their reasons) on every call: plan_gemm /
-// plan_packed cost 1.3-7.7 us of host time per call on the development
-// machine's CPU (the decode rules score every candidate tile and split and
-// write each reason with snprintf), as much as the GPU time of a small decode
-// GEMM; a hit costs one hash lookup and a copy of the plan.
+// plan_packed cost 0.6-4.0 us of host time per call on the development
+// machine's CPU and 0.3-2.1 us on the H200 machine's (bench/lab/
+// dispatch_cost_lab: the decode rules score every candidate tile and split
+// and write each reason with snprintf), a sizeable part of a small decode
+// GEMM's GPU time; a hit costs about 0.04-0.07 us (a hash lookup and a copy of
+// the plan).
 //
 // Thread-safe (one mutex; the plan is computed outside it, so two threads that
 // miss on the same key both compute it, and the results are equal: the

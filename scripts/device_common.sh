@@ -78,11 +78,15 @@ gemm_gpu_tests_but_sm90() {
 
 shapes_at() { local out="" nk; for nk in $2; do out="$out,$1x$nk"; done; echo "${out#,}"; }
 
-# other_gpu_tests BUILD: test_api_errors, test_gemm_large_gpu and `w4a16
-# verify --quick` into $R/gtest-rest.log; saves.
+# other_gpu_tests BUILD: test_api_errors, test_gemm_large_gpu,
+# test_launch_memo_gpu (if built) and `w4a16 verify --quick` into
+# $R/gtest-rest.log; saves.
 other_gpu_tests() {
   { timeout 40 "$1/tests/test_api_errors" --gtest_brief=1; echo "test_api_errors rc=$?"
     timeout 60 "$1/tests/test_gemm_large_gpu" --gtest_brief=1; echo "test_gemm_large_gpu rc=$?"
+    if [ -x "$1/tests/test_launch_memo_gpu" ]; then
+      timeout 60 "$1/tests/test_launch_memo_gpu" --gtest_brief=1; echo "test_launch_memo_gpu rc=$?"
+    fi
     timeout 60 "$1/tools/cli/w4a16" verify --quick; echo "verify rc=$?"; } > "$R/gtest-rest.log" 2>&1
   save
 }

@@ -3,11 +3,14 @@
 
 Usage: scripts/make_readme_table.py [RESULT.json ...]
        scripts/make_readme_table.py --compare BEFORE.json AFTER.json
+       scripts/make_readme_table.py --host BEFORE1.json AFTER1.json [BEFORE2.json AFTER2.json ...]
 Without an argument, reads the newest bench/results/*.json of this repository.  With several
 files (runs of one device call, e.g. one per group size) it prints each run's caption, then one
 table of all their rows in the order given, then each run's command.  --compare: one row per
 shape of both runs (same call, e.g. canonical against packed weights): both times, AFTER's
-speedup over BEFORE and over cuBLAS (AFTER's run), and both dispatched kernels.
+speedup over BEFORE and over cuBLAS (AFTER's run), and both dispatched kernels.  --host: rounds of
+two builds in one call (BEFORE, AFTER pairs): per shape the CPU time of one eager call (`host_us`)
+of each build and of cuBLAS, and both builds' GPU times, one value per round.
 Python 3 standard library only.
 """
 
@@ -117,14 +120,41 @@ def compare_table(before, after, labels):
     return lines
 
 
+def host_table(pairs, labels):
+    """One row per shape of the first AFTER run: host_us of BEFORE and AFTER and cuBLAS's (AFTER's
+    runs), then both GPU times, each cell the rounds' values joined with ' / '."""
+    key = lambda r: (r["M"], r["N"], r["K"], r.get("group"), r.get("zeros"))
+    indexed = [({key(r): r for r in before}, {key(r): r for r in after}) for before, after in pairs]
+    head = ["M", "N", "K", "dispatch", f"{labels[0]} host µs", f"{labels[1]} host µs", "cuBLAS host µs",
+            f"{labels[0]} GPU µs", f"{labels[1]} GPU µs"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---:"] * 3 + [":---"] + ["---:"] * 5) + "|"]
+
+    def rounds(k, which, field, fmt):
+        return " / ".join(num(run[which][k].get(field), fmt) if k in run[which] else "n/a" for run in indexed)
+
+    for r in pairs[0][1]:
+        k = key(r)
+        lines.append("| " + " | ".join([
+            str(r["M"]), str(r["N"]), str(r["K"]), f"`{cell(short_dispatch(r.get('dispatch', '')))}`",
+            rounds(k, 0, "host_us", ".1f"), rounds(k, 1, "host_us", ".1f"), rounds(k, 1, "cublas_host_us", ".1f"),
+            rounds(k, 0, "time_us", ".1f"), rounds(k, 1, "time_us", ".1f"),
+        ]) + " |")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("result", nargs="*", help="bench JSON files (default: newest bench/results/*.json)")
     parser.add_argument("--compare", action="store_true", help="two runs: BEFORE AFTER, one row per common shape")
-    parser.add_argument("--labels", default="before,after", help="column labels of --compare (default before,after)")
+    parser.add_argument("--host", action="store_true",
+                        help="BEFORE AFTER pairs of one call: the eager host cost per call, per round")
+    parser.add_argument("--labels", default="before,after",
+                        help="column labels of --compare / --host (default before,after)")
     args = parser.parse_args()
     if args.compare and len(args.result) != 2:
         sys.exit("make_readme_table.py: --compare takes exactly two JSON files")
+    if args.host and (len(args.result) < 2 or len(args.result) % 2 != 0):
+        sys.exit("make_readme_table.py: --host takes BEFORE AFTER pairs of JSON files")
     runs = []
     for path in args.result or [newest_result()]:
         try:
@@ -135,6 +165,17 @@ def main():
         if not data.get("rows"):
             sys.exit(f"make_readme_table.py: {path} has no rows")
         runs.append((data.get("meta", {}), data["rows"]))
+    if args.host:
+        labels = args.labels.split(",")
+        if len(labels) != 2:
+            sys.exit("make_readme_table.py: --labels takes two comma-separated names")
+        pairs = [(runs[i][1], runs[i + 1][1]) for i in range(0, len(runs), 2)]
+        out = [caption(*runs[1]), ""] + host_table(pairs, labels)
+        out += ["", "host µs = CPU time of one eager call (64 calls queued on an idle stream, wall time / 64, "
+                "median of 5 batches), one value per round; GPU µs = CUDA-graph time per call. Commands: " +
+                "; ".join(f"`{meta['command']}`" for meta, _ in runs[:2] if meta.get("command"))]
+        print("\n".join(out))
+        return
     if args.compare:
         labels = args.labels.split(",")
         if len(labels) != 2:

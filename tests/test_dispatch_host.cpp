@@ -17,6 +17,7 @@
 #include "dispatch/dispatch.h"
 #include "dispatch/plan_cache.h"
 #include "kernels/sm80/sm80_mma_configs.h"
+#include "kernels/sm90/sm90_launch_memo.h"
 #include "kernels/sm90/sm90_mixed_gemm.h"
 
 namespace {
@@ -732,6 +733,124 @@ TEST(Dispatch, CachedPlansAreTheDispatchersPlans) {
   }
   expect_same_plan(cached_plan(keys[0].first, keys[0].second, PackedLayout::canonical),
                    plan_gemm(keys[0].first, keys[0].second));
+}
+
+// The memo of CUTLASS's kernel Params (sm90_launch_memo.h) keys on every
+// argument the Params depend on: a change to any one of them misses; the two
+// launch flags (how the kernels are launched, not what they are given) hit.
+struct FakeCutlassParams {
+  alignas(64) unsigned char descriptor[128];  // as a TMA descriptor: 64-byte aligned
+  int id;
+};
+
+w4a16::kernels::Sm90MixedParams memo_base_params() {
+  alignas(16) static char arena[8][64];
+  w4a16::kernels::Sm90MixedParams p{};
+  p.x = arena[0];
+  p.wq = arena[1];
+  p.scales_t = arena[2];
+  p.zeros_t = arena[3];
+  p.y = arena[4];
+  p.workspace = arena[5];
+  p.workspace_bytes = 1 << 20;
+  p.M = 48;
+  p.N = 512;
+  p.K = 1024;
+  p.group_size = 128;
+  p.alpha = 1.0f;
+  p.beta = 0.0f;
+  p.device = 0;
+  p.sm_count = 132;
+  p.splits = 2;
+  return p;
+}
+
+TEST(Sm90LaunchMemo, KeysOnEveryArgumentButTheLaunchFlags) {
+  using w4a16::kernels::Sm90MixedParams;
+  w4a16::kernels::Sm90LaunchMemo<FakeCutlassParams> memo;
+  const Sm90MixedParams base = memo_base_params();
+  FakeCutlassParams params{};
+  params.id = 7;
+  memo.insert(base, params);
+  FakeCutlassParams out{};
+  ASSERT_TRUE(memo.find(base, &out));
+  EXPECT_EQ(out.id, 7);
+  static char other[64];
+  const std::vector<std::pair<const char*, void (*)(Sm90MixedParams&)>> changes = {
+      {"x", [](Sm90MixedParams& p) { p.x = other; }},
+      {"wq", [](Sm90MixedParams& p) { p.wq = other; }},
+      {"scales_t", [](Sm90MixedParams& p) { p.scales_t = other; }},
+      {"zeros_t", [](Sm90MixedParams& p) { p.zeros_t = other; }},
+      {"y", [](Sm90MixedParams& p) { p.y = other; }},
+      {"workspace", [](Sm90MixedParams& p) { p.workspace = other; }},
+      {"workspace_bytes", [](Sm90MixedParams& p) { p.workspace_bytes += 256; }},
+      {"M", [](Sm90MixedParams& p) { p.M += 1; }},
+      {"N", [](Sm90MixedParams& p) { p.N += 16; }},
+      {"K", [](Sm90MixedParams& p) { p.K += 128; }},
+      {"group_size", [](Sm90MixedParams& p) { p.group_size = 64; }},
+      {"alpha", [](Sm90MixedParams& p) { p.alpha = 0.5f; }},
+      {"beta", [](Sm90MixedParams& p) { p.beta = 1.0f; }},
+      {"beta -0.0", [](Sm90MixedParams& p) { p.beta = -0.0f; }},
+      {"device", [](Sm90MixedParams& p) { p.device = 1; }},
+      {"sm_count", [](Sm90MixedParams& p) { p.sm_count = 114; }},
+      {"splits", [](Sm90MixedParams& p) { p.splits = 4; }},
+  };
+  for (const auto& [name, change] : changes) {
+    Sm90MixedParams p = base;
+    change(p);
+    EXPECT_FALSE(memo.find(p, &out)) << "a change of " << name << " hit the memo";
+    // The comparison itself, not only the hash (which could tell most keys apart on its own).
+    EXPECT_FALSE(w4a16::kernels::launch_key(p) == w4a16::kernels::launch_key(base)) << name;
+  }
+  Sm90MixedParams flags = base;
+  flags.programmatic = !base.programmatic;
+  flags.programmatic_reduce = !base.programmatic_reduce;
+  EXPECT_TRUE(memo.find(flags, &out));
+  EXPECT_EQ(memo.size(), 1u);
+}
+
+TEST(Sm90LaunchMemo, BoundedAndThreadSafe) {
+  using w4a16::kernels::kSm90LaunchMemoCapacity;
+  using w4a16::kernels::Sm90MixedParams;
+  w4a16::kernels::Sm90LaunchMemo<FakeCutlassParams> memo;
+  const Sm90MixedParams base = memo_base_params();
+  // More argument sets than the capacity (a sweep): bounded, each found right after it went in.
+  for (size_t i = 0; i < kSm90LaunchMemoCapacity + 100; ++i) {
+    Sm90MixedParams p = base;
+    p.M = 1 + static_cast<int>(i);
+    FakeCutlassParams params{};
+    params.id = p.M;
+    memo.insert(p, params);
+    FakeCutlassParams out{};
+    ASSERT_TRUE(memo.find(p, &out));
+    EXPECT_EQ(out.id, p.M);
+    EXPECT_LE(memo.size(), kSm90LaunchMemoCapacity);
+  }
+  // Four threads inserting and reading 64 argument sets: every hit is its own set's entry.
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0), hits(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 4000; ++i) {
+        Sm90MixedParams p = base;
+        p.M = 5000 + (i * 13 + t) % 64;
+        FakeCutlassParams out{};
+        if (memo.find(p, &out)) {
+          ++hits[t];
+          if (out.id != p.M) ++wrong[t];
+        } else {
+          FakeCutlassParams params{};
+          params.id = p.M;
+          memo.insert(p, params);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(wrong[t], 0) << "thread " << t;
+    EXPECT_GT(hits[t], 0) << "thread " << t;
+  }
 }
 
 }  // namespace

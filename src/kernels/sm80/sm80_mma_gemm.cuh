@@ -37,6 +37,7 @@
 
 #include "kernels/common/gemm_params.h"
 #include "kernels/common/ptx.cuh"
+#include "kernels/common/smem_limit.h"
 #include "kernels/sm80/sm80_common.cuh"
 #include "kernels/sm80/sm80_mma_configs.h"
 #include "kernels/sm80/sm80_mma_gemm.h"
@@ -253,14 +254,16 @@ template <class T>
 cudaError_t launch_sm80_mma_gemm(const GemmParams& p, cudaStream_t stream) {
   const dim3 grid = cta_grid<T>(p);
   const dim3 block(T::kThreads);
-  // Raising the dynamic shared-memory limit is per function and per device;
-  // it is cheap and idempotent, and doing it on every call keeps multi-GPU and
-  // multi-thread use free of shared mutable state.
-  cudaError_t err =
-      cudaFuncSetAttribute(sm80_mma_gemm_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes);
+  // The dynamic shared-memory limit: once per device (smem_limit.h).
+  static DynamicSmemLimit limit;
+  int device = 0;
+  const cudaError_t err = cudaGetDevice(&device);
   if (err != cudaSuccess) return err;
-  sm80_mma_gemm_kernel<T><<<grid, block, T::kSmemBytes, stream>>>(p);
-  return cudaGetLastError();
+  return launch_with_smem_limit(limit, reinterpret_cast<const void*>(sm80_mma_gemm_kernel<T>), T::kSmemBytes, device,
+                                [&]() -> cudaError_t {
+                                  sm80_mma_gemm_kernel<T><<<grid, block, T::kSmemBytes, stream>>>(p);
+                                  return cudaGetLastError();
+                                });
 }
 
 }  // namespace w4a16::kernels

@@ -23,6 +23,7 @@
 
 #include "kernels/common/gemm_params.h"
 #include "kernels/common/ptx.cuh"
+#include "kernels/common/smem_limit.h"
 #include "kernels/sm80/sm80_common.cuh"
 
 namespace w4a16::kernels {
@@ -226,11 +227,16 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_sdq_gemm_kern
 template <class T>
 cudaError_t launch_sm80_sdq_gemm(const GemmParams& p, cudaStream_t stream) {
   const dim3 grid = cta_grid<T>(p);
-  cudaError_t err =
-      cudaFuncSetAttribute(sm80_sdq_gemm_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, T::kSmemBytes);
+  // The dynamic shared-memory limit: once per device (smem_limit.h).
+  static DynamicSmemLimit limit;
+  int device = 0;
+  const cudaError_t err = cudaGetDevice(&device);
   if (err != cudaSuccess) return err;
-  sm80_sdq_gemm_kernel<T><<<grid, T::kThreads, T::kSmemBytes, stream>>>(p);
-  return cudaGetLastError();
+  return launch_with_smem_limit(limit, reinterpret_cast<const void*>(sm80_sdq_gemm_kernel<T>), T::kSmemBytes, device,
+                                [&]() -> cudaError_t {
+                                  sm80_sdq_gemm_kernel<T><<<grid, T::kThreads, T::kSmemBytes, stream>>>(p);
+                                  return cudaGetLastError();
+                                });
 }
 
 }  // namespace w4a16::kernels

@@ -31,7 +31,9 @@
 #include "cutlass/gemm/device/gemm_universal_adapter.h"
 #include "cutlass/gemm/kernel/gemm_universal.hpp"
 #include "cutlass/util/packed_stride.hpp"
+#include "kernels/common/smem_limit.h"
 #include "kernels/common/splitk_reduce.h"
+#include "kernels/sm90/sm90_launch_memo.h"
 #include "kernels/sm90/sm90_mixed_gemm.h"
 
 namespace w4a16::kernels::sm90 {
@@ -210,30 +212,61 @@ struct MixedGemm {
     return partial_bytes(p) + Gemm::get_workspace_size(arguments(p));
   }
 
-  // No allocation, no synchronization: initialize() encodes the TMA
-  // descriptors on the host, sets the kernel's shared-memory limit and (stream-K
-  // only) zeroes the caller's workspace with cudaMemsetAsync; run() launches.
-  static cudaError_t run(const Sm90MixedParams& p, cudaStream_t stream) {
-    if (!slices_valid(p)) return cudaErrorInvalidValue;
-    Gemm gemm;
+  // The kernel's Params for these arguments: from the memo when an earlier
+  // call built them (sm90_launch_memo.h: CUTLASS's to_underlying_arguments
+  // encodes the TMA descriptors on the host), else built, and kept unless the
+  // configuration needs CUTLASS workspace (stream-K: zeroed on every call by
+  // initialize_workspace, with cudaMemsetAsync).  *programmatic_ok: the
+  // launch may be programmatic (nothing was enqueued before it).
+  static cudaError_t params_for(const Sm90MixedParams& p, cudaStream_t stream, typename Gemm::Params* params,
+                                bool* programmatic_ok) {
+    static Sm90LaunchMemo<typename Gemm::Params> memo;
+    constexpr bool kMemoizable = kConfig.scheduler != Sm90Scheduler::streamk;
+    *programmatic_ok = true;
+    if (kMemoizable && memo.find(p, params)) return cudaSuccess;
     const typename Gemm::Arguments args = arguments(p);
-    if (gemm.can_implement(args) != cutlass::Status::kSuccess) return cudaErrorInvalidValue;
+    if (Gemm::can_implement(args) != cutlass::Status::kSuccess) return cudaErrorInvalidValue;
     const size_t partials = partial_bytes(p);
     const size_t need = Gemm::get_workspace_size(args);
     if ((partials + need > 0) && (p.workspace == nullptr || p.workspace_bytes < partials + need))
       return cudaErrorInvalidValue;
     void* cutlass_ws = need > 0 ? static_cast<char*>(p.workspace) + partials : nullptr;
-    if (gemm.initialize(args, cutlass_ws, stream) != cutlass::Status::kSuccess) return cudaErrorLaunchFailure;
+    if (Kernel::initialize_workspace(args, cutlass_ws, stream, nullptr) != cutlass::Status::kSuccess)
+      return cudaErrorLaunchFailure;
+    *params = Kernel::to_underlying_arguments(args, cutlass_ws);
+    *programmatic_ok = need == 0;
+    if (kMemoizable && need == 0) memo.insert(p, *params);
+    return cudaSuccess;
+  }
+
+  // No allocation, no synchronization: the Params (memoized per argument
+  // set), the shared-memory limit (once per device, smem_limit.h), the
+  // launch; kslices add the reduction kernel.
+  static cudaError_t run(const Sm90MixedParams& p, cudaStream_t stream) {
+    if (!slices_valid(p)) return cudaErrorInvalidValue;
+    typename Gemm::Params params;
+    bool programmatic_ok = false;
+    const cudaError_t prep = params_for(p, stream, &params, &programmatic_ok);
+    if (prep != cudaSuccess) return prep;
     // Programmatic only for the kernels compiled with CUTLASS's
     // griddepcontrol.wait (src/CMakeLists.txt: packed weights, not stream-K)
-    // and only when initialize() enqueued nothing between the previous kernel
-    // and this one.
+    // and only when nothing was enqueued between the previous kernel and this
+    // one.
     constexpr bool kHasGridDependencyWait = kReordered && kConfig.scheduler != Sm90Scheduler::streamk;
-    const bool programmatic = kHasGridDependencyWait && p.programmatic && need == 0;
-    if (gemm.run(stream, nullptr, programmatic) != cutlass::Status::kSuccess) {
+    const bool programmatic = kHasGridDependencyWait && p.programmatic && programmatic_ok;
+    static DynamicSmemLimit smem_limit;
+    constexpr int kSmem = Kernel::SharedStorageSize;
+    const auto launch = [&]() -> cudaError_t {
+      if (Gemm::run(params, stream, nullptr, programmatic) == cutlass::Status::kSuccess) return cudaSuccess;
       const cudaError_t err = cudaGetLastError();
       return err != cudaSuccess ? err : cudaErrorLaunchFailure;
-    }
+    };
+    const cudaError_t err =
+        kSmem >= (48 << 10)
+            ? launch_with_smem_limit(smem_limit, reinterpret_cast<const void*>(&cutlass::device_kernel<Kernel>),
+                                     kSmem, p.device, launch)
+            : launch();
+    if (err != cudaSuccess) return err;
     if constexpr (kKSlices) {
       GemmParams r{};
       r.y = static_cast<uint16_t*>(p.y);

@@ -21,6 +21,7 @@
 #include "kernels/sm80/sm80_mma_configs.h"
 #include "kernels/sm90/sm90_mixed_gemm.h"
 #include "overlap_kernels.h"
+#include "sm90_skip.h"
 #include "testutil.h"
 #include "w4a16/w4a16.h"
 
@@ -217,16 +218,6 @@ TEST_F(GemmGpu, EveryConfigurationForced) {
       run_exact_cases({make_case(bm + 3, bn + 8, 2080, 32, true), make_case(2, 2 * bn, 4096, 4096, false, 2.0f, 1.0f)});
     }
   }
-}
-
-// Why the CUTLASS Hopper kernels cannot run here (empty when they can).
-std::string sm90_skip_reason() {
-  if (!w4a16::kernels::sm90_mixed_available()) return "this build has no sm_90a kernels";
-  int major = 0, device = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  if (major != 9) return "the CUTLASS Hopper kernels need an sm_90 device, this one is sm_" + std::to_string(major) + "x";
-  return "";
 }
 
 // The Hopper CUTLASS configurations (issue #4), each forced on its tile edges:
@@ -654,8 +645,9 @@ TEST_F(GemmGpu, PackedDeterministicAndGraphCapturable) {
   }
 }
 
-// The CUTLASS Hopper kernels in a graph: their host-side set-up (TMA
-// descriptors, the shared-memory attribute) runs on every call, capture included.
+// The CUTLASS Hopper kernels in a graph: their host-side set-up (the kernel
+// Params with their TMA descriptors, memoized per argument set; the
+// shared-memory limit, once per device) runs in the captured call too.
 TEST_F(GemmGpu, Sm90GraphCaptureMatchesDirectRun) {
   if (const std::string why = sm90_skip_reason(); !why.empty()) GTEST_SKIP() << why;
   struct EnvGuard {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/sm90/sm90_mixed_gemm.h"
+#include "sm90_skip.h"
 #include "testutil.h"
 #include "w4a16/w4a16.h"
 
@@ -31,12 +31,7 @@ using namespace w4a16::testutil;
 std::string skip_reason() {
   std::string why;
   if (!gpu_available(&why)) return "no CUDA GPU: " + why;
-  if (!w4a16::kernels::sm90_mixed_available()) return "this build has no sm_90a kernels";
-  int major = 0, device = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  if (major != 9) return "the CUTLASS Hopper kernels need an sm_90 device, this one is sm_" + std::to_string(major) + "x";
-  return "";
+  return sm90_skip_reason();
 }
 
 struct ForcedConfig {

@@ -53,13 +53,16 @@ bool log_dispatch_enabled() {
 //     producer waits before its first load):
 //     each waits for the previous grid before its first global access, so
 //     only its launch and set-up overlap the previous kernel's tail and
-//     nothing is assumed about what that kernel writes.
-// W4A16_PDL=0 turns both off and W4A16_PDL=reduce the second (the behaviour
-// before the fifteenth session); they exist to measure what the launches
-// save and to rule them out when debugging; results are the same either
-// way.  The overlap flag (W4A16_FORWARD_OVERLAP_PREVIOUS) is the caller's
-// and not affected.
-enum class PdlMode { off, reductions, all };
+//     nothing is assumed about what that kernel writes;
+//   * (twenty-second session) in that mode the packed M <= 8 decode tiles
+//     first ask L2 for their first two k blocks per warp (a prefetch, which
+//     reads no value: L2 is coherent, so nothing stale can be served).
+// W4A16_PDL=0 turns all off, W4A16_PDL=reduce keeps the first (the behaviour
+// before the fifteenth session), W4A16_PDL=wait the first two (before the
+// twenty-second); they exist to measure what each saves and to rule them out
+// when debugging; results are the same either way.  The overlap flag
+// (W4A16_FORWARD_OVERLAP_PREVIOUS) is the caller's and not affected.
+enum class PdlMode { off, reductions, wait, all };
 
 PdlMode pdl_mode() {
   static const PdlMode mode = [] {
@@ -67,6 +70,7 @@ PdlMode pdl_mode() {
     if (v == nullptr) return PdlMode::all;
     if (std::strcmp(v, "0") == 0) return PdlMode::off;
     if (std::strcmp(v, "reduce") == 0) return PdlMode::reductions;
+    if (std::strcmp(v, "wait") == 0) return PdlMode::wait;
     return PdlMode::all;
   }();
   return mode;
@@ -76,7 +80,13 @@ PdlMode pdl_mode() {
 bool programmatic_launch_enabled() { return pdl_mode() != PdlMode::off; }
 
 // The forward's own kernel (default mode: wait first).
-bool programmatic_forward_enabled() { return pdl_mode() == PdlMode::all; }
+bool programmatic_forward_enabled() { return pdl_mode() == PdlMode::all || pdl_mode() == PdlMode::wait; }
+
+// The decode kernels' wait-first mode, with the L2 prefetch unless
+// W4A16_PDL=wait.
+int forward_wait_mode() {
+  return pdl_mode() == PdlMode::wait ? kernels::kProgrammaticWaitFirst : kernels::kProgrammaticWaitFirstPrefetch;
+}
 
 // W4A16_FORCE_CONFIG, or nullptr when unset or empty.
 const char* forced_config() {
@@ -212,7 +222,7 @@ cudaError_t enqueue_plan(const dispatch::GemmPlan& plan, const ForwardArgs& a, c
   const bool wait_first = kernels::is_decode(kernels::kSm80MmaConfigs[static_cast<int>(plan.config)].kind);
   params.programmatic = dev.arch() < 90                              ? 0
                         : a.overlap_previous                            ? kernels::kProgrammaticOverlap
-                        : wait_first && programmatic_forward_enabled()  ? kernels::kProgrammaticWaitFirst
+                        : wait_first && programmatic_forward_enabled()  ? forward_wait_mode()
                                                                         : 0;
   params.programmatic_reduce = dev.arch() >= 90 && programmatic_launch_enabled() ? 1 : 0;
 

@@ -9,6 +9,7 @@ namespace w4a16::kernels {
 
 inline constexpr int kProgrammaticOverlap = 1;    // GemmParams::programmatic
 inline constexpr int kProgrammaticWaitFirst = 2;  // GemmParams::programmatic
+inline constexpr int kProgrammaticWaitFirstPrefetch = 3;  // GemmParams::programmatic
 
 struct GemmParams {
   const uint16_t* x;       // [M, K] bf16 activations, row-major, 16 B aligned
@@ -31,7 +32,10 @@ struct GemmParams {
   //      beta's y and the partials only after it;
   //   2  the default (kProgrammaticWaitFirst): griddepcontrol.wait before
   //      the first global access, so only the launch overlaps the previous
-  //      kernel's tail and nothing is assumed about what it writes.
+  //      kernel's tail and nothing is assumed about what it writes;
+  //   3  the default since the twenty-second session
+  //      (kProgrammaticWaitFirstPrefetch): as 2, but the packed M <= 8 tiles
+  //      first prefetch their first k blocks into L2 (no value is read).
   int programmatic;
   // dec kernels, split_k > 1: launch splitk_reduce as a programmatic
   // dependent of the GEMM (sm_90 and later).

@@ -476,6 +476,33 @@ __device__ __forceinline__ void load_stage_rp_weights(Stage<T>& st, const LoadCu
   }
 }
 
+// The default programmatic mode's L2 prefetch, issued before
+// griddepcontrol.wait while the previous grid drains: the lines that
+// load_stage_rp_weights will read for the warp's first `stages` k blocks.
+// Not inlined: inlined, its address registers moved ptxas's schedule of the
+// hot loop (a load drained 25 instructions after issue).
+// Two blocks: one block per warp gained less and four lost at M = 1 (H100,
+// bench/results/2026-11-28-h100-l2-prefetch/), where the prefetches of the
+// CTAs that start after the previous grid has ended compete with the loads.
+inline constexpr int kL2PrefetchBlocks = 2;
+
+template <class T>
+__device__ __noinline__ void prefetch_stages_rp_weights(const LoadCursorRp<T> c, int stages) {
+#pragma unroll 1
+  for (int s = 0; s < stages; ++s) {
+    const size_t w_off = s * c.w_step;
+    const size_t sz_off = static_cast<size_t>(s) * c.sz_step;
+#pragma unroll
+    for (int r = 0; r < T::kR; ++r) {
+      if (((c.col_ok >> r) & 1u) == 0) continue;
+      ptx::prefetch_l2(c.w[0] + w_off + 128 * r);
+      ptx::prefetch_l2(c.w[1] + w_off + 128 * r);
+      ptx::prefetch_l2(c.s + sz_off + 16 * r);
+      if (c.has_zeros) ptx::prefetch_l2(c.z + sz_off + 16 * r);
+    }
+  }
+}
+
 template <class T>
 __device__ __forceinline__ void load_stage_rp_x(Stage<T>& st, const LoadCursorRp<T>& c, bool active) {
   constexpr int kJ = 16 * LoadCursorRp<T>::kTileOfJ;  // k from chunk 0's tile to chunk 1's
@@ -739,6 +766,18 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
   constexpr int kPrologueStages = kRefillAhead ? 1 : T::kStages;
   ptx::launch_dependent_grids();
   if constexpr (T::kReordered) {
+    // The default mode with the L2 prefetch (M <= 8 tiles): the warp's
+    // first kL2PrefetchBlocks k blocks are asked of L2 before the wait, so
+    // that on an SM the previous grid has left their DRAM reads overlap its
+    // tail (measured: docs/perf-notes.md, twenty-second session).
+    if (p.programmatic == kProgrammaticWaitFirstPrefetch) {
+      if constexpr (T::BM == 8) {
+        dec::LoadCursorRp<T> c;
+        c.init(p, wp, kb_begin + wk);
+        dec::prefetch_stages_rp_weights<T>(c, min(dec::kL2PrefetchBlocks, loop_blocks));
+      }
+      ptx::grid_dependency_wait();
+    }
     if (p.programmatic == kProgrammaticWaitFirst) ptx::grid_dependency_wait();
   }
   cursor.init(p, wp, kb_begin + wk);

@@ -5,7 +5,12 @@
 #   PART=ab (default): `w4a16 bench --quick --packed` on the decode target
 #     shapes: main's build (build-carry/var/w4a16-base), this one, and this
 #     one with W4A16_PDL=wait (no prefetch), alternating; then the packed
-#     decode GPU tests and memcheck over the wait-for-the-previous-kernel test.
+#     decode GPU tests and memcheck over the wait-for-the-previous-kernel test
+#     (call 2; call 1 ran an earlier build that took the prefetch depth from an
+#     environment variable: P = 0 / 1 / 2 / 4 / 16 blocks, every decode tile).
+#   PART=final: the README's tables (as scripts/experiments/device_refill_checks.sh
+#     PART=final), main's build and this one once each on the decode shapes,
+#     then test_api_errors, test_gemm_large_gpu, test_launch_memo_gpu, verify.
 # Usage on the device: tar xzf build-carry/b.tgz && bash THIS
 R=$OUT/r; mkdir -p $R
 B=build-gpu
@@ -14,6 +19,19 @@ source scripts/device_common.sh
 gpu_info
 L="14336x4096 4096x14336 4096x4096"
 SHAPES="$(shapes_at 1 "$L"),$(shapes_at 16 "$L"),8x4096x14336,1x28672x8192,1x8192x28672"
+if [ "${PART:-ab}" = final ]; then
+  timeout 200 $CLI bench --quick --packed --json $R/quick-packed.json --csv $R/quick-packed.csv > $R/quick-packed.log 2>&1
+  echo "rc=$?" >> $R/quick-packed.log; save
+  timeout 150 $CLI bench --quick --json $R/quick.json --csv $R/quick.csv > $R/quick.log 2>&1
+  echo "rc=$?" >> $R/quick.log; save
+  timeout 150 $CLI bench --packed --shapes "$(cat scripts/target_shapes.txt)" --json $R/targets-packed.json \
+    > $R/targets-packed.log 2>&1
+  echo "rc=$?" >> $R/targets-packed.log; save
+  bench_to base-1 X=0 build-carry/var/w4a16-base bench --quick --packed --shapes "$SHAPES"
+  bench_to new-1 X=0 $CLI bench --quick --packed --shapes "$SHAPES"
+  other_gpu_tests $B
+  exit 0
+fi
 bench_to base-1 X=0 build-carry/var/w4a16-base bench --quick --packed --shapes "$SHAPES"
 bench_to new-1 X=0 $CLI bench --quick --packed --shapes "$SHAPES"
 bench_to wait-1 W4A16_PDL=wait $CLI bench --quick --packed --shapes "$SHAPES"

@@ -14,6 +14,7 @@
 #                           $R/gtest-summary.log; saves
 #   gemm_gpu_tests BUILD, gemm_gpu_tests_but_sm90 BUILD SECONDS,
 #   other_gpu_tests BUILD, sanitizers BUILD ...: see below
+#   readme_tables BUILD   : the README's three main tables (see below)
 #   shapes_at M "NxK ...": the comma-separated MxNxK list of one M over the
 #                           layers
 #   gpu_info              : the card's name and clocks into $R/gpu.txt
@@ -74,6 +75,23 @@ gemm_gpu_tests_but_sm90() {
   echo "test_gemm_gpu rc=$?" >> "$R/gtest-gemm-gpu.log"
   grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) |rc=" "$R/gtest-gemm-gpu.log" > "$R/gtest-summary.log"
   save
+}
+
+# readme_tables BUILD: the README's three main tables: `bench --quick` with
+# packed and with canonical weights, then the issue target shapes
+# (scripts/target_shapes.txt) packed, 20 replays, into
+# $R/{quick-packed,quick,targets-packed}.{json,log} (and the quick CSVs); saves
+# after each.
+readme_tables() {
+  local cli=$1/tools/cli/w4a16
+  timeout 200 "$cli" bench --quick --packed --json "$R/quick-packed.json" --csv "$R/quick-packed.csv" \
+    > "$R/quick-packed.log" 2>&1
+  echo "rc=$?" >> "$R/quick-packed.log"; save
+  timeout 150 "$cli" bench --quick --json "$R/quick.json" --csv "$R/quick.csv" > "$R/quick.log" 2>&1
+  echo "rc=$?" >> "$R/quick.log"; save
+  timeout 150 "$cli" bench --packed --shapes "$(cat scripts/target_shapes.txt)" --json "$R/targets-packed.json" \
+    > "$R/targets-packed.log" 2>&1
+  echo "rc=$?" >> "$R/targets-packed.log"; save
 }
 
 shapes_at() { local out="" nk; for nk in $2; do out="$out,$1x$nk"; done; echo "${out#,}"; }

@@ -20,13 +20,7 @@ gpu_info
 L="14336x4096 4096x14336 4096x4096"
 SHAPES="$(shapes_at 1 "$L"),$(shapes_at 16 "$L"),8x4096x14336,1x28672x8192,1x8192x28672"
 if [ "${PART:-ab}" = final ]; then
-  timeout 200 $CLI bench --quick --packed --json $R/quick-packed.json --csv $R/quick-packed.csv > $R/quick-packed.log 2>&1
-  echo "rc=$?" >> $R/quick-packed.log; save
-  timeout 150 $CLI bench --quick --json $R/quick.json --csv $R/quick.csv > $R/quick.log 2>&1
-  echo "rc=$?" >> $R/quick.log; save
-  timeout 150 $CLI bench --packed --shapes "$(cat scripts/target_shapes.txt)" --json $R/targets-packed.json \
-    > $R/targets-packed.log 2>&1
-  echo "rc=$?" >> $R/targets-packed.log; save
+  readme_tables $B
   bench_to base-1 X=0 build-carry/var/w4a16-base bench --quick --packed --shapes "$SHAPES"
   bench_to new-1 X=0 $CLI bench --quick --packed --shapes "$SHAPES"
   other_gpu_tests $B

@@ -26,13 +26,6 @@ case ${PART:-tests} in
     sanitizers $B '*PackedHalfGroupsEveryDecodeTile*:*ForwardWaitsForThePreviousKernel*' '*PackedHalfGroupsEveryDecodeTile*' 150
     ;;
   final)
-    CLI=$B/tools/cli/w4a16
-    timeout 200 $CLI bench --quick --packed --json $R/quick-packed.json --csv $R/quick-packed.csv > $R/quick-packed.log 2>&1
-    echo "rc=$?" >> $R/quick-packed.log; save
-    timeout 150 $CLI bench --quick --json $R/quick.json --csv $R/quick.csv > $R/quick.log 2>&1
-    echo "rc=$?" >> $R/quick.log; save
-    timeout 150 $CLI bench --packed --shapes "$(cat scripts/target_shapes.txt)" --json $R/targets-packed.json \
-      > $R/targets-packed.log 2>&1
-    echo "rc=$?" >> $R/targets-packed.log; save
+    readme_tables $B
     ;;
 esac

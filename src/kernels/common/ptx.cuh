@@ -147,10 +147,10 @@ __device__ __forceinline__ uint32_t and_xor(uint32_t a, uint32_t b, uint32_t c) 
 }
 
 // Asks L2 for the 128-byte line holding ptr (prefetch.global.L2): no register,
-// no scoreboard (callers pass in-range addresses only).  L2 is the GPU's point of coherence for device
-// memory, so a line prefetched before griddepcontrol.wait can never serve a
-// stale value to a load issued after it: a later write by the previous grid
-// updates that same L2 line.
+// no scoreboard; callers pass in-range addresses only.  L2 is the GPU's point
+// of coherence for device memory, so a line prefetched before
+// griddepcontrol.wait can never serve a stale value to a load issued after
+// it: a later write by the previous grid updates that same L2 line.
 __device__ __forceinline__ void prefetch_l2(const void* ptr) {
   asm volatile("prefetch.global.L2 [%0];\n" ::"l"(ptr));
 }

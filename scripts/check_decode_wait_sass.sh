@@ -19,11 +19,15 @@
 # the wait moved above the call passed a layout check of it).
 #
 #   scripts/check_decode_wait_sass.sh <libw4a16.so or .a> <expected kernel count> [<expected prefetching count>]
-# Exit 0 pass, 1 fail, 77 skip (no cuobjdump; ctest shows it as skipped).
+# Exit 0 pass, 1 fail, 77 skip (no cuobjdump or no python3; ctest shows it as skipped).
 set -euo pipefail
 lib="$1"
 expected="$2"
 want_pf="${3:-0}"
+if ! command -v python3 > /dev/null; then
+  echo "SKIP: no python3"
+  exit 77
+fi
 . "$(dirname "${BASH_SOURCE[0]}")/find_cuobjdump.sh"
 sm90a_sass "$lib"
 # A decode kernel: sm80_dec_gemm_kernel<Sm80DecTile<...>> (both weight layouts).

@@ -772,6 +772,9 @@ __global__ void __launch_bounds__(T::kThreads, T::kMinBlocks) sm80_dec_gemm_kern
     // tail (measured: docs/perf-notes.md, twenty-second session).
     if (p.programmatic == kProgrammaticWaitFirstPrefetch) {
       if constexpr (T::BM == 8) {
+        // A cursor of its own, set up again below: setting up `cursor` here,
+        // before the wait, moved the 3-stage tile's hot-loop schedule (a
+        // second short wait per trip, ctest decode_loop_sass).
         dec::LoadCursorRp<T> c;
         c.init(p, wp, kb_begin + wk);
         dec::prefetch_stages_rp_weights<T>(c, min(dec::kL2PrefetchBlocks, loop_blocks));

@@ -9,7 +9,11 @@
 //    layers each read their own weights once per step.
 //  * No host overhead.  R back-to-back launches are captured in one CUDA graph
 //    and replayed; time per launch = replay time / R, median over replays
-//    after a warm-up.  cuBLAS gets the identical treatment.
+//    after a warm-up.  cuBLAS gets the identical treatment, interleaved with
+//    ours (one replay each in turn, warm-up included), so that both run at
+//    the same clocks: a compute-bound GEMM's time follows the SM clock, which
+//    the power cap moves within tens of milliseconds.  The SM clock is
+//    sampled (NVML) during each side's timed replays and printed per row.
 //  * A floor per shape: max(floor bytes / copy bandwidth, 2MNK / tensor rate),
 //    where floor bytes count every operand read once and the output written once.
 #include <algorithm>
@@ -22,9 +26,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "cli.h"
+#include "gpu_monitor.h"
 #include "launch_floor.h"
 #include "testutil.h"
 
@@ -50,13 +58,16 @@ struct BenchConfig {
   float beta = 0.0f;
   uint64_t seed = 0;
   int sample_rows = 16;
+  // Each shape's warm-up before its timed replays (--warmup-ms; 30 ms with
+  // --quick, 100 otherwise).
+  double warmup_ms = 100.0;
   bool packed = false;  // --packed: w4a16PackWeights once per weight copy, then w4a16GemmForwardPacked
   // --overlap (with --packed): W4A16_FORWARD_OVERLAP_PREVIOUS on every call, so
   // that each call of a graph overlaps the tail of the one before it.
   bool overlap_previous = false;
   // --config A[,B...]: each kernel configuration (W4A16_FORCE_CONFIG spec) in
-  // turn on every shape, one row each, sharing the shape's weights, packs and
-  // cuBLAS timing; empty: the dispatcher's choice.
+  // turn on every shape, one row each, sharing the shape's weights and packs,
+  // each timed interleaved with cuBLAS; empty: the dispatcher's choice.
   std::vector<std::string> configs;
   std::vector<Shape> shapes;
 };
@@ -202,7 +213,30 @@ struct Timing {
   double median_us = 0, min_us = 0, max_us = 0;
   bool graph = false;
   std::string fallback_reason;  // why graph capture was not used
+  // The SM clock and throttle reasons sampled while the timed replays ran.
+  // Why: a compute-bound kernel's time depends on how long the GPU has been
+  // busy; an H100 at its 700 W cap drops from 1980 MHz to 1300-1800 within
+  // a second of back-to-back GEMMs (bench/results/2026-11-28-h100-h200-session23/).
+  ClockSummary clocks;
 };
+
+// Samples the clocks during timed replays when NVML is available
+// (cmd_bench sets it; null: no samples).
+const GpuMonitor* g_monitor = nullptr;
+
+// Waits for the replays between `first` and `last`, sampling the SM clock
+// every ~100 us while they run.
+ClockSummary sample_clocks_until_done(const cudaEvent_t first, const cudaEvent_t last) {
+  std::vector<ClockSample> samples;
+  if (g_monitor != nullptr && g_monitor->available()) {
+    while (cudaEventQuery(first) == cudaErrorNotReady) std::this_thread::sleep_for(std::chrono::microseconds(20));
+    while (cudaEventQuery(last) == cudaErrorNotReady) {
+      samples.push_back(g_monitor->sample());
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  return summarize(std::move(samples));
+}
 
 class GraphExec {
  public:
@@ -287,6 +321,7 @@ Timing time_launches(const char* what, cudaStream_t s, int launches, int replays
     replay();
     W4A16_CLI_CUDA(cudaEventRecord(events[r + 1].get(), s));
   }
+  t.clocks = sample_clocks_until_done(events.front().get(), events.back().get());
   W4A16_CLI_CUDA(cudaStreamSynchronize(s));
   std::vector<double> per_launch_us;
   for (int r = 0; r < replays; ++r) {
@@ -298,6 +333,96 @@ Timing time_launches(const char* what, cudaStream_t s, int launches, int replays
   t.min_us = *std::min_element(per_launch_us.begin(), per_launch_us.end());
   t.max_us = *std::max_element(per_launch_us.begin(), per_launch_us.end());
   return t;
+}
+
+// One side of an interleaved pair (time_pair).
+struct Timed {
+  const char* what;
+  int launches;
+  const Enqueue* enqueue;
+  bool allow_stream_fallback;
+};
+
+// Times two kernels' launches interleaved: after warm-ups, replay A, replay B,
+// replay A, ... with an event between each, so that both see the same clocks.
+// Why: a compute-bound GEMM's time follows the SM clock, which the power cap
+// moves within tens of milliseconds (H100: 1980 MHz idle-warm, 1300-1800 at
+// 700 W); timed one after the other, the second inherits the heat of the
+// first (measured: bench/results/2026-11-28-h100-h200-session23/).  Each
+// side's time per launch is the median over its replays; its clock summary
+// is of the samples taken while its replays ran.
+std::pair<Timing, Timing> time_pair(cudaStream_t s, int replays, double warmup_ms, const Timed& a, const Timed& b) {
+  Timing t[2];
+  GraphExec exec[2];
+  const Timed* side[2] = {&a, &b};
+  for (int i = 0; i < 2; ++i) {
+    std::string why;
+    t[i].graph = capture(s, side[i]->launches, *side[i]->enqueue, &exec[i], &why);
+    if (!t[i].graph) {
+      if (!side[i]->allow_stream_fallback) fail(std::string("CUDA graph capture of ") + side[i]->what + " failed: " + why);
+      t[i].fallback_reason = why;
+    }
+  }
+  auto replay = [&](int i) {
+    if (t[i].graph) {
+      W4A16_CLI_CUDA(cudaGraphLaunch(exec[i].get(), s));
+    } else {
+      for (int l = 0; l < side[i]->launches; ++l) (*side[i]->enqueue)(l, s);
+    }
+  };
+  int warmups[2];
+  for (int i = 0; i < 2; ++i) {
+    Event e0, e1;
+    W4A16_CLI_CUDA(cudaEventRecord(e0.get(), s));
+    replay(i);
+    W4A16_CLI_CUDA(cudaEventRecord(e1.get(), s));
+    W4A16_CLI_CUDA(cudaEventSynchronize(e1.get()));
+    float first_ms = 0;
+    W4A16_CLI_CUDA(cudaEventElapsedTime(&first_ms, e0.get(), e1.get()));
+    warmups[i] = std::clamp(static_cast<int>(std::ceil(warmup_ms / std::max(first_ms, 1e-3f))), 1, 2000);
+  }
+  // Warm-up interleaved too, each side's share spread over the whole span.
+  const int longest = std::max(warmups[0], warmups[1]);
+  for (int w = 0; w < longest; ++w) {
+    for (int i = 0; i < 2; ++i) {
+      if (static_cast<int64_t>(w) * warmups[i] / longest != static_cast<int64_t>(w + 1) * warmups[i] / longest) replay(i);
+    }
+  }
+  std::vector<Event> events(2 * static_cast<size_t>(replays) + 1);
+  W4A16_CLI_CUDA(cudaEventRecord(events[0].get(), s));
+  for (int r = 0; r < replays; ++r) {
+    for (int i = 0; i < 2; ++i) {
+      replay(i);
+      W4A16_CLI_CUDA(cudaEventRecord(events[2 * r + i + 1].get(), s));
+    }
+  }
+  // Clock samples, each credited to the side whose replay was running: the
+  // one that ends at the first event not yet complete.
+  std::vector<ClockSample> samples[2];
+  if (g_monitor != nullptr && g_monitor->available()) {
+    size_t next = 0;
+    while (next < events.size()) {
+      while (next < events.size() && cudaEventQuery(events[next].get()) == cudaSuccess) ++next;
+      if (next == events.size()) break;
+      if (next > 0) samples[(next - 1) % 2].push_back(g_monitor->sample());
+      if (cudaEventQuery(events[next].get()) != cudaErrorNotReady) break;  // an error: the sync below reports it
+      std::this_thread::sleep_for(std::chrono::microseconds(next == 0 ? 20 : 100));
+    }
+  }
+  W4A16_CLI_CUDA(cudaStreamSynchronize(s));
+  for (int i = 0; i < 2; ++i) {
+    std::vector<double> per_launch_us;
+    for (int r = 0; r < replays; ++r) {
+      float ms = 0;
+      W4A16_CLI_CUDA(cudaEventElapsedTime(&ms, events[2 * r + i].get(), events[2 * r + i + 1].get()));
+      per_launch_us.push_back(1000.0 * ms / side[i]->launches);
+    }
+    t[i].median_us = median(per_launch_us);
+    t[i].min_us = *std::min_element(per_launch_us.begin(), per_launch_us.end());
+    t[i].max_us = *std::max_element(per_launch_us.begin(), per_launch_us.end());
+    t[i].clocks = summarize(std::move(samples[i]));
+  }
+  return {t[0], t[1]};
 }
 
 // ---- ceilings -----------------------------------------------------------------
@@ -488,8 +613,9 @@ struct Row {
 };
 
 // One row per configuration of cfg.configs (one row, the dispatcher's, when
-// there is none): the weights, activations, packs and the cuBLAS timing are
-// built once per shape and shared by the rows.
+// there is none): the weights, activations and packs are built once per shape
+// and shared by the rows; each row times cuBLAS again, interleaved with its
+// kernel (time_pair).
 std::vector<Row> bench_shape(const BenchConfig& cfg, const Shape& shape, const DeviceInfo& dev, const Ceilings& ceil,
                              WeightSet& weights, testutil::CublasBf16& cublas, cudaStream_t s) {
   const int M = shape.M, N = shape.N, K = shape.K;
@@ -612,7 +738,7 @@ std::vector<Row> bench_shape(const BenchConfig& cfg, const Shape& shape, const D
   testutil::reference_gemm_fp64(xs.data(), weights.host_dequant.data(), cfg.beta != 0 ? y0s.data() : nullptr, rows,
                                 N, K, cfg.alpha, cfg.beta, ref, absref);
 
-  const double warmup_ms = cfg.quick ? 30.0 : 100.0;
+  const double warmup_ms = cfg.warmup_ms;
   std::vector<Row> out_rows;
   for (size_t ci = 0; ci < std::max<size_t>(1, cfg.configs.size()); ++ci) {
     force(ci);
@@ -652,20 +778,17 @@ std::vector<Row> bench_shape(const BenchConfig& cfg, const Shape& shape, const D
       W4A16_CLI_CUDA(cudaMemcpyAsync(out.get(), y0.data(), mn * 2, cudaMemcpyHostToDevice, s));
     }
     r.launches = launches_for(weights.copies);
-    r.ours = time_launches("w4a16GemmForwardEx", s, r.launches, cfg.replays, warmup_ms, ours, false);
-    r.host_us = host_us_per_call(s, weights.copies, ours);
-
     if (ci == 0) {
       theirs(0, s);  // outside capture: surfaces errors and lets cuBLAS pick its kernel
       W4A16_CLI_CUDA(cudaStreamSynchronize(s));
-      r.cublas_launches = launches_for(weights.bf16_copies);
-      r.cublas = time_launches("cuBLAS", s, r.cublas_launches, cfg.replays, warmup_ms, theirs, true);
-      r.cublas_host_us = host_us_per_call(s, weights.bf16_copies, theirs);
-    } else {
-      r.cublas_launches = out_rows.front().cublas_launches;
-      r.cublas = out_rows.front().cublas;
-      r.cublas_host_us = out_rows.front().cublas_host_us;
     }
+    r.cublas_launches = launches_for(weights.bf16_copies);
+    const Enqueue ours_fn = ours, theirs_fn = theirs;
+    std::tie(r.ours, r.cublas) =
+        time_pair(s, cfg.replays, warmup_ms, Timed{"w4a16GemmForwardEx", r.launches, &ours_fn, false},
+                  Timed{"cuBLAS", r.cublas_launches, &theirs_fn, true});
+    r.host_us = host_us_per_call(s, weights.copies, ours);
+    r.cublas_host_us = ci == 0 ? host_us_per_call(s, weights.bf16_copies, theirs) : out_rows.front().cublas_host_us;
   }
   return out_rows;
 }
@@ -733,6 +856,7 @@ std::vector<std::pair<std::string, std::string>> meta_fields(const Meta& m) {
       {"beta", json_number(c.beta)},
       {"replays", format("%d", c.replays)},
       {"sample_rows", format("%d", c.sample_rows)},
+      {"warmup_ms", json_number(c.warmup_ms)},
       {"method", json_string("per-launch time = median over CUDA-graph replays of (replay time / launches per graph);"
                              " weights, activations and outputs rotate over copies exceeding 2x L2 where memory"
                              " and the 512-copy cap allow; floor = max(floor_bytes / copy_bw, 2MNK / bf16 rate);"
@@ -776,6 +900,13 @@ std::vector<std::pair<std::string, std::string>> row_fields(const Row& r) {
       {"launches_per_graph", format("%d", r.launches)},
       {"cublas_launches_per_graph", format("%d", r.cublas_launches)},
       {"rotated_below_2x_l2", r.rotated_below_2x_l2 ? "true" : "false"},
+      {"sm_mhz_median", format("%u", r.ours.clocks.sm_mhz_median)},
+      {"sm_mhz_min", format("%u", r.ours.clocks.sm_mhz_min)},
+      {"sm_mhz_max", format("%u", r.ours.clocks.sm_mhz_max)},
+      {"clock_samples", format("%d", r.ours.clocks.samples)},
+      {"clock_reasons", json_string(r.ours.clocks.reasons_text())},
+      {"cublas_sm_mhz_median", format("%u", r.cublas.clocks.sm_mhz_median)},
+      {"cublas_clock_reasons", json_string(r.cublas.clocks.reasons_text())},
   };
 }
 
@@ -820,15 +951,17 @@ void write_csv(const std::string& path, const Meta& meta, const std::vector<Row>
 }
 
 void print_header() {
-  std::printf("%6s %6s %6s  %10s %8s %8s %7s  %10s %9s %7s  %7s  %11s  %s\n", "M", "N", "K", "time_us", "TFLOP/s",
-              "GB/s", "%floor", "cublas_us", "cuBLAS_TF", "speedup", "err/tol", "host_us/cub", "dispatch");
+  std::printf("%6s %6s %6s  %10s %8s %8s %7s  %10s %9s %7s  %7s  %11s  %11s  %s\n", "M", "N", "K", "time_us",
+              "TFLOP/s", "GB/s", "%floor", "cublas_us", "cuBLAS_TF", "speedup", "err/tol", "host_us/cub", "MHz/cub",
+              "dispatch");
 }
 
 void print_row(const Row& r) {
-  std::printf("%6d %6d %6d  %9.2f%c %8.2f %8.1f %7.1f  %9.2f%c %9.2f %6.2fx  %7.3f%s  %5.1f/%5.1f  %s\n", r.M, r.N,
-              r.K, r.ours.median_us, r.rotated_below_2x_l2 ? '*' : ' ', r.tflops(), r.gbps(), r.pct_floor(),
+  std::printf("%6d %6d %6d  %9.2f%c %8.2f %8.1f %7.1f  %9.2f%c %9.2f %6.2fx  %7.3f%s  %5.1f/%5.1f  %5s/%-5s  %s\n",
+              r.M, r.N, r.K, r.ours.median_us, r.rotated_below_2x_l2 ? '*' : ' ', r.tflops(), r.gbps(), r.pct_floor(),
               r.cublas.median_us, r.cublas.graph ? ' ' : '!', r.cublas_tflops(), r.speedup(), r.max_err_ratio,
-              r.err_ok ? "" : " FAIL", r.host_us, r.cublas_host_us, r.dispatch.c_str());
+              r.err_ok ? "" : " FAIL", r.host_us, r.cublas_host_us, r.ours.clocks.short_text().c_str(),
+              r.cublas.clocks.short_text().c_str(), r.dispatch.c_str());
   if (!r.err_ok) std::printf("        accuracy: %s\n", r.err_detail.c_str());
   if (!r.dequant_matches) {
     std::printf("        warning: w4a16DequantizeToBF16 differs from w4a16DequantizeHost: cuBLAS ran on other weights\n");
@@ -840,7 +973,8 @@ void print_row(const Row& r) {
 
 int cmd_bench(int argc, char** argv) {
   Args args(argc, argv, 2, {"--quick", "--sym", "--launch-floor", "--packed", "--overlap"},
-            {"--csv", "--json", "--group", "--shapes", "--repeats", "--beta", "--alpha", "--seed", "--config"});
+            {"--csv", "--json", "--group", "--shapes", "--repeats", "--beta", "--alpha", "--seed", "--config",
+             "--warmup-ms", "--sample-rows"});
   if (!args.positional().empty()) usage_error("bench takes no positional arguments");
   // --config NAME[:SPLIT][,NAME[:SPLIT]...] times these kernel configurations
   // instead of the dispatcher's choice, one row each per shape (the library
@@ -864,7 +998,9 @@ int cmd_bench(int argc, char** argv) {
   cfg.replays = args.get_int("--repeats", cfg.quick ? 5 : 20, 3, 100000);
   cfg.alpha = static_cast<float>(args.get_double("--alpha", 1.0));
   cfg.beta = static_cast<float>(args.get_double("--beta", 0.0));
-  cfg.sample_rows = cfg.quick ? 4 : 16;
+  cfg.sample_rows = args.get_int("--sample-rows", cfg.quick ? 4 : 16, 1, 1 << 20);
+  cfg.warmup_ms = args.get_double("--warmup-ms", cfg.quick ? 30.0 : 100.0);
+  if (!(cfg.warmup_ms >= 0.0 && cfg.warmup_ms <= 60000.0)) usage_error("--warmup-ms: 0 to 60000");
   cfg.shapes = parse_shapes(args.get("--shapes", "all"), cfg.quick);
   const std::string csv_path = args.get("--csv", "");
   const std::string json_path = args.get("--json", "");
@@ -880,6 +1016,10 @@ int cmd_bench(int argc, char** argv) {
 
   Stream stream;
   testutil::CublasBf16 cublas;
+  int cuda_device = 0;
+  W4A16_CLI_CUDA(cudaGetDevice(&cuda_device));
+  const GpuMonitor monitor(cuda_device);
+  g_monitor = &monitor;
 
   std::printf("w4a16 bench on %s (CC %d.%d, %d SMs, L2 %s), library %s, commit %s, %s\n", meta.dev.name.c_str(),
               meta.dev.cc_major, meta.dev.cc_minor, meta.dev.sms, human_bytes(static_cast<double>(meta.dev.l2)).c_str(),
@@ -889,15 +1029,19 @@ int cmd_bench(int argc, char** argv) {
   const Ceilings& c = meta.ceil;
   std::printf("ceilings: copy %.0f GB/s (cudaMemcpyAsync D2D of %s on a stream, bytes read + written, median of %d)\n",
               c.copy_gbps, human_bytes(static_cast<double>(c.copy_bytes)).c_str(), cfg.quick ? 5 : 10);
-  std::printf("          bf16 %.1f TFLOP/s (cuBLAS 8192^3 on random data, median of %d%s)\n", c.bf16_tflops,
-              cfg.quick ? 5 : 10, c.gemm_timing.graph ? ", CUDA graph" : ", stream launches: graph capture failed");
+  std::printf("          bf16 %.1f TFLOP/s (cuBLAS 8192^3 on random data, median of %d%s; SM clock %s MHz, %s)\n",
+              c.bf16_tflops, cfg.quick ? 5 : 10,
+              c.gemm_timing.graph ? ", CUDA graph" : ", stream launches: graph capture failed",
+              c.gemm_timing.clocks.short_text().c_str(), c.gemm_timing.clocks.reasons_text().c_str());
+  if (!monitor.available()) std::printf("clocks: not sampled (%s)\n", monitor.why().c_str());
   const std::string group_text = cfg.group == 0 ? std::string("K") : format("%d", cfg.group);
   std::printf("method: group %s, %s, alpha %g, beta %g, seed %llu; per launch = median of %d CUDA-graph replays / "
               "launches per graph;\n        weights (and cuBLAS's bf16 weights) rotate over copies > 2x L2; "
-              "err/tol on %d sampled rows vs fp64;\n        host_us/cub = CPU time of one eager call, ours / "
-              "cuBLAS's (64 calls queued on an idle stream, median of 5 batches)%s\n\n",
+              "err/tol on %d sampled rows vs fp64; warm-up %g ms per shape;\n        host_us/cub = CPU time of one eager call, ours / "
+              "cuBLAS's (64 calls queued on an idle stream, median of 5 batches);\n        MHz/cub = median SM clock "
+              "sampled (NVML) during the timed replays, p = power or thermal limit flagged%s\n\n",
               group_text.c_str(), cfg.zeros ? "zero points" : "symmetric", cfg.alpha, cfg.beta,
-              static_cast<unsigned long long>(cfg.seed), cfg.replays, cfg.sample_rows,
+              static_cast<unsigned long long>(cfg.seed), cfg.replays, cfg.sample_rows, cfg.warmup_ms,
               cfg.overlap_previous ? ";\n        --overlap: each call may start before the previous one ends "
                                      "(W4A16_FORWARD_OVERLAP_PREVIOUS)"
                                    : "");

@@ -76,9 +76,24 @@ def caption(meta, rows):
     return " · ".join(parts)
 
 
+LIMITING_REASONS = ("sw-power-cap", "hw-slowdown", "sw-thermal", "hw-thermal", "hw-power-brake")
+
+
+def clock_cell(row):
+    """Median SM clock during the row's timed replays (bench since 12d63e6), 'p' when a power or
+    thermal limit was flagged in any sample; '-' when nothing was sampled."""
+    mhz = row.get("sm_mhz_median")
+    if not mhz:
+        return "-"
+    reasons = row.get("clock_reasons", "")
+    return f"{mhz}" + ("p" if any(r in reasons for r in LIMITING_REASONS) else "")
+
+
 def table(rows, show_group):
+    clocks = any("sm_mhz_median" in r for r in rows)
     head = ["M", "N", "K"] + (["g", "zeros"] if show_group else []) + [
-        "time µs", "TFLOP/s", "GB/s", "% floor", "cuBLAS µs", "speedup", "dispatch"]
+        "time µs", "TFLOP/s", "GB/s", "% floor", "cuBLAS µs", "speedup"] + (["SM MHz"] if clocks else []) + [
+        "dispatch"]
     align = ["---:"] * (len(head) - 1) + [":---"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
     for r in rows:
@@ -94,6 +109,7 @@ def table(rows, show_group):
             num(r.get("pct_floor"), ".0f"),
             num(r.get("cublas_us"), ".1f") + cublas_mark,
             num(speedup_of(r), ".2f") + "×",
+        ] + ([clock_cell(r)] if clocks else []) + [
             f"`{cell(short_dispatch(r.get('dispatch', '')))}`",
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -200,6 +216,10 @@ def main():
     notes.append("% floor = max(bytes / copy bandwidth, FLOPs / bf16 rate) ÷ time; time = median per launch "
                  "over CUDA-graph replays with weights rotated through more than 2× L2; "
                  "speedup = cuBLAS bf16 on the dequantized weights ÷ w4a16.")
+    if any("sm_mhz_median" in r for r in rows):
+        notes.append("cuBLAS timed interleaved with w4a16 (about 2 ms of graph replays each in turn); SM MHz = median SM "
+                     "clock (NVML) during w4a16's timed replays, p = a power or thermal limit flagged "
+                     "(docs/bench-method.md).")
     commands = [meta["command"] for meta, _ in runs if meta.get("command")]
     if commands:
         notes.append(("Command: " if len(commands) == 1 else "Commands: ") + "; ".join(f"`{c}`" for c in commands))

@@ -886,7 +886,10 @@ std::vector<std::pair<std::string, std::string>> meta_fields(const Meta& m) {
                              " weights, activations and outputs rotate over copies exceeding 2x L2 where memory"
                              " and the 512-copy cap allow; floor = max(floor_bytes / copy_bw, 2MNK / bf16 rate);"
                              " host_us / cublas_host_us = CPU time of one eager call (wall time of 64 calls queued"
-                             " on an idle stream / 64, median of 5)")},
+                             " on an idle stream / 64, median of 5); cuBLAS timed interleaved with ours (warm-ups"
+                             " replay by replay, then blocks of about 2 ms of replays per side, the first replay of"
+                             " each block not counted); sm_mhz_* / clock_reasons = NVML SM clock and clock-event"
+                             " reasons sampled during each side's timed replays (0 / \"-\": none sampled)")},
   };
 }
 

@@ -283,6 +283,18 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Warm-up replays for `warmup_ms`, from the time of one replay (1 to 2000).
+int warmup_replays(double warmup_ms, float replay_ms) {
+  return std::clamp(static_cast<int>(std::ceil(warmup_ms / std::max(replay_ms, 1e-3f))), 1, 2000);
+}
+
+// Median, min and max of the per-launch times of the counted replays.
+void set_times(Timing& t, const std::vector<double>& per_launch_us) {
+  t.median_us = median(per_launch_us);
+  t.min_us = *std::min_element(per_launch_us.begin(), per_launch_us.end());
+  t.max_us = *std::max_element(per_launch_us.begin(), per_launch_us.end());
+}
+
 // Times `launches` back-to-back launches per replay; returns per-launch times
 // over `replays` replays.  All timed replays are queued back to back with an
 // event between each, so the GPU never idles (and never drops its clocks)
@@ -312,7 +324,7 @@ Timing time_launches(const char* what, cudaStream_t s, int launches, int replays
   W4A16_CLI_CUDA(cudaEventSynchronize(b.get()));
   float first_ms = 0;
   W4A16_CLI_CUDA(cudaEventElapsedTime(&first_ms, a.get(), b.get()));
-  const int warmups = std::clamp(static_cast<int>(std::ceil(warmup_ms / std::max(first_ms, 1e-3f))), 1, 2000);
+  const int warmups = warmup_replays(warmup_ms, first_ms);
   for (int i = 0; i < warmups; ++i) replay();
 
   std::vector<Event> events(static_cast<size_t>(replays) + 1);
@@ -329,9 +341,7 @@ Timing time_launches(const char* what, cudaStream_t s, int launches, int replays
     W4A16_CLI_CUDA(cudaEventElapsedTime(&ms, events[r].get(), events[r + 1].get()));
     per_launch_us.push_back(1000.0 * ms / launches);
   }
-  t.median_us = median(per_launch_us);
-  t.min_us = *std::min_element(per_launch_us.begin(), per_launch_us.end());
-  t.max_us = *std::max_element(per_launch_us.begin(), per_launch_us.end());
+  set_times(t, per_launch_us);
   return t;
 }
 
@@ -385,7 +395,7 @@ std::pair<Timing, Timing> time_pair(cudaStream_t s, int replays, double warmup_m
     W4A16_CLI_CUDA(cudaEventRecord(e1.get(), s));
     W4A16_CLI_CUDA(cudaEventSynchronize(e1.get()));
     W4A16_CLI_CUDA(cudaEventElapsedTime(&first_ms[i], e0.get(), e1.get()));
-    warmups[i] = std::clamp(static_cast<int>(std::ceil(warmup_ms / std::max(first_ms[i], 1e-3f))), 1, 2000);
+    warmups[i] = warmup_replays(warmup_ms, first_ms[i]);
   }
   // Warm-up interleaved too, each side's share spread over the whole span.
   const int longest = std::max(warmups[0], warmups[1]);
@@ -442,9 +452,7 @@ std::pair<Timing, Timing> time_pair(cudaStream_t s, int replays, double warmup_m
     per_launch_us[segments[j].side].push_back(1000.0 * ms / side[segments[j].side]->launches);
   }
   for (int i = 0; i < 2; ++i) {
-    t[i].median_us = median(per_launch_us[i]);
-    t[i].min_us = *std::min_element(per_launch_us[i].begin(), per_launch_us[i].end());
-    t[i].max_us = *std::max_element(per_launch_us[i].begin(), per_launch_us[i].end());
+    set_times(t[i], per_launch_us[i]);
     t[i].clocks = summarize(std::move(samples[i]));
   }
   return {t[0], t[1]};

@@ -150,6 +150,21 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
   EXPECT_EQ(packed_name(Problem{320, 4096, 4096, 128, true}), "sm90_coop_n128m192k64_ks_rp:2");
   EXPECT_EQ(packed_name(Problem{320, 14336, 4096, 128, true}), "sm90_coop_n128m192k64_rp");
   EXPECT_EQ(packed_name(Problem{512, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
+  // M > 512: the cheapest tiling by waves x token rows x cost per row, at the
+  // points measured on an H200 (bench/results/2026-11-28-h200-session24/):
+  // 192-token tiles where they fill one more wave than 256-token ones leave
+  // half empty, stream-K 128x256 where 128x256 runs 3.4 waves.
+  EXPECT_EQ(packed_name(Problem{640, 4096, 4096, 128, true}), "sm90_coop_n128m192k64_rp");
+  EXPECT_EQ(packed_name(Problem{768, 4096, 14336, 128, true}), "sm90_coop_n128m192k64_rp");
+  EXPECT_EQ(packed_name(Problem{1024, 4096, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
+  EXPECT_EQ(packed_name(Problem{1536, 4096, 4096, 128, true}), "sm90_coop_n128m192k64_rp");
+  EXPECT_EQ(packed_name(Problem{2048, 4096, 14336, 128, true}), "sm90_coop_n128m256k64_rp");
+  EXPECT_EQ(packed_name(Problem{768, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{1024, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_sk_rp");
+  EXPECT_EQ(packed_name(Problem{1536, 14336, 4096, 128, true}), "sm90_coop_n128m192k64_rp");
+  EXPECT_EQ(packed_name(Problem{4096, 14336, 4096, 128, true}), "sm90_coop_n128m256k64_rp");
+  EXPECT_EQ(packed_name(Problem{4096, 5120, 8192, 128, true}), "sm90_coop_n128m256k64_rp");
+  EXPECT_EQ(packed_name(Problem{600, 1024, 1024, 128, true}), "sm90_coop_n128m128k64_rp");  // < 1 wave
   // Per-channel weights cannot be cut into slices: the old choices.
   EXPECT_EQ(packed_name(Problem{64, 4096, 4096, 4096, true}), "sm90_coop_n128m64k64_sk_rp");
   EXPECT_EQ(packed_name(Problem{24, 4096, 4096, 4096, true}), "sm90_coop_n128m32k64_sk_rp");
@@ -228,6 +243,15 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
           EXPECT_TRUE(name == "sm90_coop_n256m64k64_ks_rp" || name == "sm90_coop_n128m64k128_rp" ||
                       name == "sm90_coop_n128m64k64_ks_rp")
               << name;
+        } else if (M > 512) {
+          // The large-M tilings only; stream-K only past one full wave of tiles.
+          EXPECT_TRUE(name == "sm90_coop_n128m256k64_rp" || name == "sm90_coop_n128m192k64_rp" ||
+                      name == "sm90_coop_n128m128k64_rp" || name == "sm90_coop_n128m256k64_sk_rp")
+              << name;
+          if (c.scheduler == w4a16::kernels::Sm90Scheduler::streamk) {
+            EXPECT_GT(static_cast<long long>(ceil_div(N, 128)) * ceil_div(M, 256), 132);
+          }
+          EXPECT_NE(packed.reason.find("cheapest tiling"), std::string::npos) << packed.reason;
         } else if (c.scheduler != w4a16::kernels::Sm90Scheduler::kslices) {
           const std::string twin =
               canonical.sm90

@@ -300,6 +300,11 @@ TEST_F(GemmGpu, PackedWeightsDispatched) {
   }
   cases.push_back(packed_case(160, 4096, 14336, 128, true));   // 192-token tiles in 4 K slices
   cases.push_back(packed_case(320, 14336, 4096, 128, false));  // 192-token tiles, the second one partial
+  // M > 512, the cheapest tiling (dispatch.cpp, cheapest_large_m_tiling):
+  cases.push_back(packed_case(640, 4096, 4096, 128, true));     // 192-token tiles, one wave
+  cases.push_back(packed_case(768, 14336, 4096, 128, false));   // stream-K 128x256, 2.5 waves of tiles
+  cases.push_back(packed_case(1030, 4096, 4096, 128, true));    // 128x256, the last token tile 6 rows
+  cases.push_back(packed_case(600, 1024, 1024, 128, false));    // 128x128, under one wave
   cases.push_back(packed_case(1, 4096, 4096, 4096, true));
   cases.push_back(packed_case(16, 4096, 14336, 14336, true));   // per-channel, large: the decode kernels
   cases.push_back(packed_case(32, 4096, 14336, 14336, false));  // per-channel, large: stream-K 128x32
@@ -633,6 +638,7 @@ TEST_F(GemmGpu, PackedDeterministicAndGraphCapturable) {
   }
   cases.push_back(packed_case(1, 1040, 4096, 128, true));
   cases.push_back(packed_case(32, 14336, 4096, 128, true));
+  cases.push_back(packed_case(768, 14336, 4096, 128, true));  // stream-K 128x256
   CudaStream stream;
   for (const GemmCase& c : cases) {
     const uint64_t seed = seeds.next();

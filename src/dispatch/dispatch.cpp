@@ -262,6 +262,60 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
   return name;
 }
 
+// The packed-weight tiling for M > 512, where every candidate is
+// compute-bound and what separates them is how the output tiles fill the
+// SMs: the cheapest estimated cost, in token rows one SM computes times the
+// tile's measured cost per row.  A persistent tiling costs whole waves,
+// ceil(T / SMs) * tile_m * c; stream-K spreads the last partial wave over the
+// SMs, T / SMs * tile_m * c * 1.08 (its fixup), and is a candidate only past
+// one full wave (below it every tile is split and the fixups serialize:
+// 512x4096x4096 0.64x cuBLAS against 0.85x for 128x128).  c per token row
+// relative to the 256-token tile, fitted on an H200 with every packed
+// configuration forced and each row interleaved with cuBLAS (M = 512..8192 on
+// the three 8B-class layers, bench/results/2026-11-28-h200-session24/):
+// 128 tokens 1.2 (0.79-0.83x cuBLAS where the 256-token tile ran 0.95-1.03x
+// in whole waves), 192 tokens 1.03.  That picks the cheapest measured kernel
+// or one within 4% of it at every measured point, where the old rule (the
+// 128x256 tile whenever it fills 0.7 of the SMs) was 20-25% slower at M =
+// 640, 768 and 1536 on N = 4096 (192-token tiles: one wave of 128 tiles
+// against one of 96 at 256 tokens) and 6-12% slower at 1024 and 1536 on
+// 14336x4096 (stream-K, 192-token tiles).
+struct LargeMTiling {
+  const char* name;
+  int tile_m;
+  bool streamk;
+  double row_cost;
+};
+constexpr LargeMTiling kPackedLargeMTilings[] = {
+    {"sm90_coop_n128m256k64_rp", 256, false, 1.0},
+    {"sm90_coop_n128m192k64_rp", 192, false, 1.03},
+    {"sm90_coop_n128m128k64_rp", 128, false, 1.2},
+    {"sm90_coop_n128m256k64_sk_rp", 256, true, 1.0 * 1.08},
+};
+
+const char* cheapest_large_m_tiling(const Problem& p, const Device& d, std::string* why) {
+  const LargeMTiling* best = nullptr;
+  double best_cost = 0;
+  std::string costs;
+  for (const LargeMTiling& t : kPackedLargeMTilings) {
+    const long long tiles = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, t.tile_m);
+    if (t.streamk && tiles <= d.sm_count) continue;
+    const double waves = t.streamk ? static_cast<double>(tiles) / d.sm_count : ceil_div(tiles, d.sm_count);
+    const double cost = waves * t.tile_m * t.row_cost;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s128x%d%s %lld tiles %.0f", costs.empty() ? "" : ", ", t.tile_m,
+                  t.streamk ? " stream-K" : "", tiles, cost);
+    costs += buf;
+    if (best == nullptr || cost < best_cost) {
+      best = &t;
+      best_cost = cost;
+    }
+  }
+  *why = std::string("M > 512, the cheapest tiling by waves x token rows x cost per row (") + costs + " on " +
+         std::to_string(d.sm_count) + " SMs)";
+  return best->name;
+}
+
 // The decode tile for M <= 32 (sm80_mma_configs.h, "dec" rows; plan_packed
 // takes the `decr` twin).  Every candidate is scored by the warps it puts in
 // flight: tiles x warps along K x the split-K choose_dec_split gives it, and
@@ -575,7 +629,9 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     const long long t256 = tiles128(256);
     // Token rows computed by 192- and 256-token tiles (ceil(M / tm) * tm).
     const long long pad192 = ceil_div(p.M, 192) * 192LL, pad256 = ceil_div(p.M, 256) * 256LL;
-    if (p.M <= 128 && t128 * 4 < static_cast<long long>(d.sm_count) * 3) {
+    if (p.M > 512) {
+      twin = cheapest_large_m_tiling(p, d, &why);
+    } else if (p.M <= 128 && t128 * 4 < static_cast<long long>(d.sm_count) * 3) {
       twin = sliced("sm90_coop_n128m128k64_ks_rp", false, &why, "64 < M <= 128, few 128x128 tiles");
     } else if (p.M > 128 && p.M <= 512 && pad192 < pad256) {
       // 192-token tiles where they pad M less than 256-token ones (M = 129..192

@@ -544,6 +544,9 @@ TEST(Dispatch, HopperBuckets) {
       {1024, 4096, 4096, "sm90_coop_n128m256k64"}, {8192, 4096, 14336, "sm90_coop_n128m256k64"},
       {4096, 5120, 8192, "sm90_coop_n128m256k64"}, {600, 1024, 1024, "sm90_coop_n128m128k64"},
       {256, 256, 256, "rdq_m16n128k128s6"},       {2048, 2048, 2048, "sm90_coop_n128m256k64"},
+      // M > 512, the cheapest tiling: stream-K where 128x256 tiles run 1.5 or 3.4 waves.
+      {1536, 4096, 4096, "sm90_coop_n128m256k64_sk"}, {1024, 14336, 4096, "sm90_coop_n128m256k64_sk"},
+      {776, 4096, 4096, "sm90_coop_n128m256k64"},
   };
   const bool built = w4a16::kernels::sm90_mixed_available();
   for (const Row& r : rows) {

@@ -115,6 +115,16 @@ TEST_F(GemmGpu, SmallBatchesWideN) {
   run_checked_cases(cases, cublas());
 }
 
+// M > 512 with canonical weights: each tiling the cost model
+// (dispatch.cpp, cheapest_large_m_tiling) picks on an H100/H200, through the
+// dispatcher.
+TEST_F(GemmGpu, LargeMTilingsDispatched) {
+  run_checked_cases({make_case(1536, 4096, 4096, 128, true),    // stream-K 128x256, 1.5 waves
+                     make_case(776, 4096, 4096, 128, false),    // 128x256, the last token tile 8 rows
+                     make_case(600, 1024, 1024, 128, true)},    // 128x128, under one wave
+                    cublas());
+}
+
 TEST_F(GemmGpu, ModelShapedK) {
   std::vector<GemmCase> cases;
   for (bool zeros : {true, false}) {
@@ -303,7 +313,7 @@ TEST_F(GemmGpu, PackedWeightsDispatched) {
   // M > 512, the cheapest tiling (dispatch.cpp, cheapest_large_m_tiling):
   cases.push_back(packed_case(640, 4096, 4096, 128, true));     // 192-token tiles, one wave
   cases.push_back(packed_case(768, 14336, 4096, 128, false));   // stream-K 128x256, 2.5 waves of tiles
-  cases.push_back(packed_case(1030, 4096, 4096, 128, true));    // 128x256, the last token tile 6 rows
+  cases.push_back(packed_case(1030, 4096, 4096, 128, true));    // stream-K 128x256, 1.2 waves, last token tile 6 rows
   cases.push_back(packed_case(600, 1024, 1024, 128, false));    // 128x128, under one wave
   cases.push_back(packed_case(1, 4096, 4096, 4096, true));
   cases.push_back(packed_case(16, 4096, 14336, 14336, true));   // per-channel, large: the decode kernels

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstddef>
 #include <cstdlib>
 #include <string>
 
@@ -184,6 +185,79 @@ kernels::Sm90MixedConfigId sm90_id(const char* name) {
   return kernels::Sm90MixedConfigId::kCount;
 }
 
+// The Hopper tiling for M > 512, where every candidate is
+// compute-bound and what separates them is how the output tiles fill the
+// SMs: the cheapest estimated cost, in token rows one SM computes times the
+// tile's measured cost per row.  A persistent tiling costs whole waves,
+// ceil(T / SMs) * tile_m * c; stream-K spreads the last partial wave over the
+// SMs at a price, (T / SMs + 0.2) * tile_m * c * 1.08 (its fixups), and is a
+// candidate only past one full wave (below it every tile is split:
+// 512x4096x4096 ran 0.64x cuBLAS against 0.85x for 128x128).  c per token row
+// relative to the 256-token tile: 128 tokens 1.2 (0.78-0.83x cuBLAS where the
+// 256-token tile ran 0.97-1.03x in whole waves), 192 tokens 1.02.  Fitted on
+// an H200 with the four tilings forced, each row interleaved with cuBLAS:
+// 59 points, M = 576..8192 on six layers (4096 to 28672 wide, K 4096 to
+// 28672) and the spec shape (bench/results/2026-11-28-h200-session24/); the
+// rule's pick runs at 99.7% of the fastest of the four on average, below 95%
+// at one point (1030x4096x4096: stream-K 0.65x cuBLAS against 0.69x for the
+// 192-token tiles, whose estimates tie).  The old rule (the 128x256 tile
+// whenever it fills 0.7 of the SMs, else 128x128) ran at 90.0% on average
+// and below 95% at 29 of the 59, down to 65% (1280x4096x14336: 0.63x against
+// 0.96x for stream-K); at M = 576..768 on N = 4096 the 192-token tiles fill
+// one wave of 128 tiles where 256-token ones leave 36 SMs idle.
+struct LargeMTiling {
+  const char* name;
+  int tile_m;
+  bool streamk;
+  double row_cost;
+};
+constexpr double kStreamKFixupWaves = 0.2;
+// Packed weights (the `_rp` tiles).
+constexpr LargeMTiling kPackedLargeMTilings[] = {
+    {"sm90_coop_n128m256k64_rp", 256, false, 1.0},
+    {"sm90_coop_n128m192k64_rp", 192, false, 1.02},
+    {"sm90_coop_n128m128k64_rp", 128, false, 1.2},
+    {"sm90_coop_n128m256k64_sk_rp", 256, true, 1.08},  // the 256-token tile's 1.0 times its fixups' 1.08
+};
+// Canonical weights: no 192-token tile; the 128-token tile costs 1.4 per row
+// (each thread gathers its fragment with 8-bit shared loads, more of them per
+// MMA): 0.64x cuBLAS against 0.87x for 256-token tiles at 1024x4096x4096,
+// both in whole waves.  Checked at M = 640..1536 on the three 8B-class layers
+// (same results folder): stream-K where 128x256 runs 1.5 or 3.4 waves (1536:
+// 0.78-0.93x against 0.68-0.85x; 1024x14336x4096 0.82x against 0.76x), the
+// 128x256 tile elsewhere, within 3% of the fastest at all 12 points.
+constexpr LargeMTiling kCanonicalLargeMTilings[] = {
+    {"sm90_coop_n128m256k64", 256, false, 1.0},
+    {"sm90_coop_n128m128k64", 128, false, 1.4},
+    {"sm90_coop_n128m256k64_sk", 256, true, 1.08},
+};
+
+template <size_t kCount>
+const char* cheapest_large_m_tiling(const Problem& p, const Device& d, const LargeMTiling (&tilings)[kCount],
+                                    std::string* why) {
+  const LargeMTiling* best = nullptr;
+  double best_cost = 0;
+  std::string costs;
+  for (const LargeMTiling& t : tilings) {
+    const long long tiles = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, t.tile_m);
+    if (t.streamk && tiles <= d.sm_count) continue;
+    const double waves = t.streamk ? static_cast<double>(tiles) / d.sm_count + kStreamKFixupWaves
+                                   : ceil_div(tiles, d.sm_count);
+    const double cost = waves * t.tile_m * t.row_cost;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s128x%d%s %lld tiles %.0f", costs.empty() ? "" : ", ", t.tile_m,
+                  t.streamk ? " stream-K" : "", tiles, cost);
+    costs += buf;
+    if (best == nullptr || cost < best_cost) {
+      best = &t;
+      best_cost = cost;
+    }
+  }
+  *why = std::string("M > 512, the cheapest tiling by waves x token rows x cost per row (") + costs + " on " +
+         std::to_string(d.sm_count) + " SMs)";
+  return best->name;
+}
+
 // The Hopper CUTLASS configuration for 16 < M, fitted to the sweep of every
 // configuration on H100 (bench/results/2026-11-25-h100-issue4-sweep{1,2}:
 // M = 16..8192 on (N, K) = (4096, 4096), (14336, 4096), (4096, 14336)), or
@@ -208,11 +282,9 @@ kernels::Sm90MixedConfigId sm90_id(const char* name) {
 //    M = 96..256: 47-69 us vs 72-104 us persistent; at 128 < M the
 //    128x256 stream-K tile: M = 256 64.4 vs 68.0 us), else ping-pong 64x128
 //    (N = 4096, K = 4096, M = 96..256: 24.3-27.6 us vs 33 us 128x128).
-//  * M > 512: the 128x256 tile when its tiles fill >= 0.7 of the SMs, else
-//    128x128.  The 128x256 tile is the best or within 3% of the best at every
-//    measured M >= 768 (the reordered-weight copy of it wins by <= 3% at
-//    M >= 2048 and loses by up to 7% at N = 4096, K = 14336, so it is left
-//    to autotune and W4A16_FORCE_CONFIG).
+//  * M > 512: cheapest_large_m_tiling over the canonical 128x256, 128x128
+//    and stream-K 128x256 tiles (the reordered-weight copies are left to
+//    autotune and W4A16_FORCE_CONFIG: the per-call reorder eats their gain).
 const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
   const auto tiles = [&](int tn, int tm) { return static_cast<long long>(ceil_div(p.N, tn)) * ceil_div(p.M, tm); };
   const long long s = d.sm_count;
@@ -251,69 +323,11 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
       name = "sm90_pp_n64m128k64";
       *why = "64 < M <= 512, few tiles, K < 8192: ping-pong 64x128";
     }
-  } else if (t256 * 10 >= s * 7) {
-    name = "sm90_coop_n128m256k64";
-    *why = "M > 512, 128x256 tiles fill >= 0.7 of the SMs";
   } else {
-    name = "sm90_coop_n128m128k64";
-    *why = "M > 512, 128x128 tiles";
+    return cheapest_large_m_tiling(p, d, kCanonicalLargeMTilings, why);
   }
   if (name != nullptr) *why += buf;
   return name;
-}
-
-// The packed-weight tiling for M > 512, where every candidate is
-// compute-bound and what separates them is how the output tiles fill the
-// SMs: the cheapest estimated cost, in token rows one SM computes times the
-// tile's measured cost per row.  A persistent tiling costs whole waves,
-// ceil(T / SMs) * tile_m * c; stream-K spreads the last partial wave over the
-// SMs, T / SMs * tile_m * c * 1.08 (its fixup), and is a candidate only past
-// one full wave (below it every tile is split and the fixups serialize:
-// 512x4096x4096 0.64x cuBLAS against 0.85x for 128x128).  c per token row
-// relative to the 256-token tile, fitted on an H200 with every packed
-// configuration forced and each row interleaved with cuBLAS (M = 512..8192 on
-// the three 8B-class layers, bench/results/2026-11-28-h200-session24/):
-// 128 tokens 1.2 (0.79-0.83x cuBLAS where the 256-token tile ran 0.95-1.03x
-// in whole waves), 192 tokens 1.03.  That picks the cheapest measured kernel
-// or one within 4% of it at every measured point, where the old rule (the
-// 128x256 tile whenever it fills 0.7 of the SMs) was 20-25% slower at M =
-// 640, 768 and 1536 on N = 4096 (192-token tiles: one wave of 128 tiles
-// against one of 96 at 256 tokens) and 6-12% slower at 1024 and 1536 on
-// 14336x4096 (stream-K, 192-token tiles).
-struct LargeMTiling {
-  const char* name;
-  int tile_m;
-  bool streamk;
-  double row_cost;
-};
-constexpr LargeMTiling kPackedLargeMTilings[] = {
-    {"sm90_coop_n128m256k64_rp", 256, false, 1.0},
-    {"sm90_coop_n128m192k64_rp", 192, false, 1.03},
-    {"sm90_coop_n128m128k64_rp", 128, false, 1.2},
-    {"sm90_coop_n128m256k64_sk_rp", 256, true, 1.0 * 1.08},
-};
-
-const char* cheapest_large_m_tiling(const Problem& p, const Device& d, std::string* why) {
-  const LargeMTiling* best = nullptr;
-  double best_cost = 0;
-  std::string costs;
-  for (const LargeMTiling& t : kPackedLargeMTilings) {
-    const long long tiles = static_cast<long long>(ceil_div(p.N, 128)) * ceil_div(p.M, t.tile_m);
-    if (t.streamk && tiles <= d.sm_count) continue;
-    const double waves = t.streamk ? static_cast<double>(tiles) / d.sm_count : ceil_div(tiles, d.sm_count);
-    const double cost = waves * t.tile_m * t.row_cost;
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%s128x%d%s %lld tiles %.0f", costs.empty() ? "" : ", ", t.tile_m,
-                  t.streamk ? " stream-K" : "", tiles, cost);
-    costs += buf;
-    if (best == nullptr || cost < best_cost) {
-      best = &t;
-      best_cost = cost;
-    }
-  }
-  *why = std::string("M > 512, the cheapest tiling by waves x token rows x cost per row (") + costs + " on " +
-         std::to_string(d.sm_count) + " SMs)";
-  return best->name;
 }
 
 // The decode tile for M <= 32 (sm80_mma_configs.h, "dec" rows; plan_packed
@@ -630,7 +644,7 @@ GemmPlan plan_packed(const Problem& p, const Device& d) {
     // Token rows computed by 192- and 256-token tiles (ceil(M / tm) * tm).
     const long long pad192 = ceil_div(p.M, 192) * 192LL, pad256 = ceil_div(p.M, 256) * 256LL;
     if (p.M > 512) {
-      twin = cheapest_large_m_tiling(p, d, &why);
+      twin = cheapest_large_m_tiling(p, d, kPackedLargeMTilings, &why);
     } else if (p.M <= 128 && t128 * 4 < static_cast<long long>(d.sm_count) * 3) {
       twin = sliced("sm90_coop_n128m128k64_ks_rp", false, &why, "64 < M <= 128, few 128x128 tiles");
     } else if (p.M > 128 && p.M <= 512 && pad192 < pad256) {

@@ -12,6 +12,6 @@ grep -E "^\[( +OK|  FAILED|  PASSED|  SKIPPED) |rc=" $R/gtest-large-m.log > $R/g
 save
 readme_tables build-gpu
 OUT_SAVED=$OUT; OUT=$R/sweep; mkdir -p $OUT
-timeout 150 bash scripts/device_dispatch_sweep.sh
+timeout 220 bash scripts/device_dispatch_sweep.sh
 OUT=$OUT_SAVED
 save

@@ -4,13 +4,18 @@
 Usage: scripts/make_readme_table.py [RESULT.json ...]
        scripts/make_readme_table.py --compare BEFORE.json AFTER.json
        scripts/make_readme_table.py --host BEFORE1.json AFTER1.json [BEFORE2.json AFTER2.json ...]
+       scripts/make_readme_table.py --vs-best DISPATCH.json FORCED.json [FORCED.json ...] [--min-m M]
 Without an argument, reads the newest bench/results/*.json of this repository.  With several
 files (runs of one device call, e.g. one per group size) it prints each run's caption, then one
 table of all their rows in the order given, then each run's command.  --compare: one row per
 shape of both runs (same call, e.g. canonical against packed weights): both times, AFTER's
 speedup over BEFORE and over cuBLAS (AFTER's run), and both dispatched kernels.  --host: rounds of
 two builds in one call (BEFORE, AFTER pairs): per shape the CPU time of one eager call (`host_us`)
-of each build and of cuBLAS, and both builds' GPU times, one value per round.
+of each build and of cuBLAS, and both builds' GPU times, one value per round.  --vs-best: per shape
+of DISPATCH (the dispatcher's choice) that the FORCED runs (`bench --config`, same call) also
+timed, the dispatched kernel's speedup over cuBLAS against the fastest forced configuration's;
+each row's speedup comes from its own cuBLAS replays, interleaved with it, so rows whose SM clock
+differs still compare.
 Python 3 standard library only.
 """
 
@@ -158,12 +163,39 @@ def host_table(pairs, labels):
     return lines
 
 
+def vs_best_table(dispatched, forced, min_m):
+    key = lambda r: (r["M"], r["N"], r["K"], r.get("group"), r.get("zeros"))
+    by_shape = {}
+    for r in forced:
+        by_shape.setdefault(key(r), []).append(r)
+    head = ["M", "N", "K", "dispatched", "speedup", "fastest forced", "speedup", "dispatched / fastest"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---:"] * 3 + [":---", "---:", ":---", "---:", "---:"]) + "|"]
+    ratios = []
+    for r in dispatched:
+        if r["M"] < min_m or key(r) not in by_shape:
+            continue
+        best = max(by_shape[key(r)], key=lambda f: speedup_of(f) or 0)
+        ours, top = speedup_of(r), speedup_of(best)
+        ratio = ours / top if ours and top else None
+        if ratio is not None:
+            ratios.append(ratio)
+        lines.append("| " + " | ".join([
+            str(r["M"]), str(r["N"]), str(r["K"]), f"`{cell(short_dispatch(r.get('dispatch', '')))}`",
+            num(ours, ".2f") + "×", f"`{cell(short_dispatch(best.get('dispatch', '')))}`", num(top, ".2f") + "×",
+            num(100 * ratio if ratio is not None else None, ".0f") + "%",
+        ]) + " |")
+    return lines, ratios
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("result", nargs="*", help="bench JSON files (default: newest bench/results/*.json)")
     parser.add_argument("--compare", action="store_true", help="two runs: BEFORE AFTER, one row per common shape")
     parser.add_argument("--host", action="store_true",
                         help="BEFORE AFTER pairs of one call: the eager host cost per call, per round")
+    parser.add_argument("--vs-best", action="store_true",
+                        help="DISPATCH FORCED...: the dispatched kernel against the fastest forced configuration")
+    parser.add_argument("--min-m", type=int, default=1, help="--vs-best: only shapes with M >= this")
     parser.add_argument("--labels", default="before,after",
                         help="column labels of --compare / --host (default before,after)")
     args = parser.parse_args()
@@ -181,6 +213,19 @@ def main():
         if not data.get("rows"):
             sys.exit(f"make_readme_table.py: {path} has no rows")
         runs.append((data.get("meta", {}), data["rows"]))
+    if args.vs_best:
+        if len(runs) < 2:
+            sys.exit("make_readme_table.py: --vs-best takes DISPATCH.json and at least one FORCED.json")
+        lines, ratios = vs_best_table(runs[0][1], [r for _, rows in runs[1:] for r in rows], args.min_m)
+        out = [caption(*runs[0]), ""] + lines
+        if ratios:
+            out += ["", f"{len(ratios)} shapes: the dispatched kernel at {100 * sum(ratios) / len(ratios):.1f}% of the "
+                    f"fastest forced configuration's speedup on average, {100 * min(ratios):.0f}% at worst, below 95% "
+                    f"at {sum(1 for x in ratios if x < 0.95)}. speedup = cuBLAS bf16 on the dequantized weights ÷ "
+                    "the kernel, each row interleaved with its own cuBLAS replays. Commands: " +
+                    "; ".join(f"`{meta['command']}`" for meta, _ in runs if meta.get("command"))]
+        print("\n".join(out))
+        return
     if args.host:
         labels = args.labels.split(",")
         if len(labels) != 2:

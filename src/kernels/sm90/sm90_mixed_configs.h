@@ -97,7 +97,8 @@
   X(sm90_coop_n256m64k64_ks_rp, coop, 256, 64, 64, 1, kslices, reordered)       \
   X(sm90_coop_n128m192k64_rp, coop, 128, 192, 64, 1, persistent, reordered)        \
   X(sm90_coop_n128m192k64_ks_rp, coop, 128, 192, 64, 1, kslices, reordered)     \
-  X(sm90_coop_n128m64k128_rp, coop, 128, 64, 128, 1, persistent, reordered)
+  X(sm90_coop_n128m64k128_rp, coop, 128, 64, 128, 1, persistent, reordered)         \
+  X(sm90_coop_n128m192k64, coop, 128, 192, 64, 1, persistent, canonical)
 
 namespace w4a16::kernels {
 

@@ -15,6 +15,7 @@
 #   gemm_gpu_tests BUILD, gemm_gpu_tests_but_sm90 BUILD SECONDS,
 #   other_gpu_tests BUILD, sanitizers BUILD ...: see below
 #   readme_tables BUILD   : the README's three main tables (see below)
+#   shapes_over NxK "M ...", quick_bench NAME SECONDS bench-args: see below
 #   shapes_at M "NxK ...": the comma-separated MxNxK list of one M over the
 #                           layers
 #   gpu_info              : the card's name and clocks into $R/gpu.txt
@@ -92,6 +93,31 @@ readme_tables() {
   timeout 150 "$cli" bench --packed --shapes "$(cat scripts/target_shapes.txt)" --json "$R/targets-packed.json" \
     > "$R/targets-packed.log" 2>&1
   echo "rc=$?" >> "$R/targets-packed.log"; save
+}
+
+# shapes_over NxK "M-list": "MxNxK," for each M (trailing comma; the
+# twenty-fourth session's scripts concatenate layers with it).
+shapes_over() { local out="" m; for m in $2; do out+="${m}x$1,"; done; printf '%s' "$out"; }
+
+# quick_bench NAME SECONDS bench-args...: `$CLI bench --quick` into
+# $R/NAME.{json,log} under a time limit, its exit code appended; saves.
+quick_bench() {
+  local name=$1 secs=$2; shift 2
+  timeout "$secs" "$CLI" bench --quick "$@" --json "$R/$name.json" > "$R/$name.log" 2>&1
+  echo "rc=$?" >> "$R/$name.log"
+  save
+}
+
+# refit_check_shapes: the 38 shapes the twenty-fourth session checked its
+# M > 512 rule on (not the ones it was first fitted to).
+refit_check_shapes() {
+  shapes_over 4096x4096 "576 704 896 1030 1152 1280 1792 2304 2560 3072 5120 6144"
+  shapes_over 14336x4096 "576 704 896 1152 1280 1792 2304 3072"
+  shapes_over 4096x14336 "576 896 1152 1280 1792 2560"
+  shapes_over 6144x4096 "768 1024 1536 2048 4096"
+  shapes_over 28672x8192 "640 1024 2048"
+  shapes_over 8192x28672 "640 1024 2048"
+  printf '4096x5120x8192'
 }
 
 shapes_at() { local out="" nk; for nk in $2; do out="$out,$1x$nk"; done; echo "${out#,}"; }

@@ -546,7 +546,11 @@ TEST(Dispatch, HopperBuckets) {
       {256, 256, 256, "rdq_m16n128k128s6"},       {2048, 2048, 2048, "sm90_coop_n128m256k64"},
       // M > 512, the cheapest tiling: stream-K where 128x256 tiles run 1.5 or 3.4 waves.
       {1536, 4096, 4096, "sm90_coop_n128m256k64_sk"}, {1024, 14336, 4096, "sm90_coop_n128m256k64_sk"},
-      {776, 4096, 4096, "sm90_coop_n128m256k64"},
+      {776, 4096, 4096, "sm90_coop_n128m256k64"},   {640, 4096, 4096, "sm90_coop_n128m192k64"},
+      {576, 14336, 4096, "sm90_coop_n128m192k64"},
+      // 128 < M <= 512: 192-token tiles where they pad M less and fill more than half the SMs.
+      {160, 14336, 4096, "sm90_coop_n128m192k64"}, {384, 14336, 4096, "sm90_coop_n128m192k64"},
+      {160, 4096, 4096, "sm90_pp_n64m128k64"},
   };
   const bool built = w4a16::kernels::sm90_mixed_available();
   for (const Row& r : rows) {

@@ -115,13 +115,15 @@ TEST_F(GemmGpu, SmallBatchesWideN) {
   run_checked_cases(cases, cublas());
 }
 
-// M > 512 with canonical weights: each tiling the cost model
-// (dispatch.cpp, cheapest_large_m_tiling) picks on an H100/H200, through the
-// dispatcher.
+// Canonical weights at M > 128: each tiling the 192-token rule and the cost
+// model (dispatch.cpp, cheapest_large_m_tiling) pick on an H100/H200, through
+// the dispatcher.
 TEST_F(GemmGpu, LargeMTilingsDispatched) {
   run_checked_cases({make_case(1536, 4096, 4096, 128, true),    // stream-K 128x256, 1.5 waves
                      make_case(776, 4096, 4096, 128, false),    // 128x256, the last token tile 8 rows
-                     make_case(600, 1024, 1024, 128, true)},    // 128x128, under one wave
+                     make_case(600, 1024, 1024, 128, true),     // 128x128, under one wave
+                     make_case(640, 4096, 4096, 128, false),    // 128x192, one wave
+                     make_case(170, 14336, 4096, 128, true)},   // 128x192 at 128 < M <= 512, 22 rows padded
                     cublas());
 }
 

@@ -15,23 +15,12 @@ gpu_info
     --gtest_filter='GemmGpu.Sm90ConfigurationsForced'
   echo "test_gemm_gpu rc=$?"; } > $R/gtest-192.log 2>&1
 save
-over() {  # layer M-list -> shapes
-  local out="" m
-  for m in $2; do out+="${m}x$1,"; done
-  printf '%s' "$out"
-}
 S=""
-for nk in 4096x4096 14336x4096 4096x14336; do S+=$(over $nk "576 640 768 1024 1152 1280 1536 2048 2304 3072 4096"); done
-S+=$(over 6144x4096 "768 1536")$(over 28672x8192 "640")$(over 8192x28672 "640")4096x5120x8192
-run_bench() {  # name seconds bench-args...
-  local name=$1 secs=$2; shift 2
-  timeout "$secs" $CLI bench --quick "$@" --json "$R/$name.json" > "$R/$name.log" 2>&1
-  echo "rc=$?" >> "$R/$name.log"
-  save
-}
-run_bench canonical-large-forced 200 --shapes "$S" \
+for nk in 4096x4096 14336x4096 4096x14336; do S+=$(shapes_over $nk "576 640 768 1024 1152 1280 1536 2048 2304 3072 4096"); done
+S+=$(shapes_over 6144x4096 "768 1536")$(shapes_over 28672x8192 "640")$(shapes_over 8192x28672 "640")4096x5120x8192
+quick_bench canonical-large-forced 200 --shapes "$S" \
   --config sm90_coop_n128m256k64,sm90_coop_n128m192k64,sm90_coop_n128m128k64,sm90_coop_n128m256k64_sk
 MID=""
-for nk in 4096x4096 14336x4096 4096x14336; do MID+=$(over $nk "160 192 320 384"); done
-run_bench canonical-mid-dispatch 40 --shapes "${MID%,}"
-run_bench canonical-mid-forced 40 --shapes "${MID%,}" --config sm90_coop_n128m192k64
+for nk in 4096x4096 14336x4096 4096x14336; do MID+=$(shapes_over $nk "160 192 320 384"); done
+quick_bench canonical-mid-dispatch 40 --shapes "${MID%,}"
+quick_bench canonical-mid-forced 40 --shapes "${MID%,}" --config sm90_coop_n128m192k64

@@ -219,15 +219,19 @@ constexpr LargeMTiling kPackedLargeMTilings[] = {
     {"sm90_coop_n128m128k64_rp", 128, false, 1.2},
     {"sm90_coop_n128m256k64_sk_rp", 256, true, 1.08},  // the 256-token tile's 1.0 times its fixups' 1.08
 };
-// Canonical weights: no 192-token tile; the 128-token tile costs 1.4 per row
-// (each thread gathers its fragment with 8-bit shared loads, more of them per
-// MMA): 0.64x cuBLAS against 0.87x for 256-token tiles at 1024x4096x4096,
-// both in whole waves.  Checked at M = 640..1536 on the three 8B-class layers
-// (same results folder): stream-K where 128x256 runs 1.5 or 3.4 waves (1536:
-// 0.78-0.93x against 0.68-0.85x; 1024x14336x4096 0.82x against 0.76x), the
-// 128x256 tile elsewhere, within 3% of the fastest at all 12 points.
+// Canonical weights (each thread gathers its fragment with 8-bit shared
+// loads, more of them per MMA, so the smaller tiles cost more per row than
+// with packed weights): 128 tokens 1.4 (0.64x cuBLAS against 0.90x for
+// 256-token tiles at 1024x4096x4096, both two waves of 128 rows), 192 tokens
+// 1.22 (the middle of 1.2-1.3, which all pick the fastest or one within 5%).
+// Fitted on 38 points, M = 576..4096 on the three 8B-class layers,
+// 6144x4096, 28672x8192, 8192x28672 and the spec shape (H200,
+// bench/results/2026-11-28-h200-session24/call5-canonical-192/): 99.7% of the
+// fastest of the four on average, 96% at worst; without the 192-token tile
+// 97.7%, below 95% at 6 (576-768 on N = 4096: 0.65-0.79x against 0.57-0.75x).
 constexpr LargeMTiling kCanonicalLargeMTilings[] = {
     {"sm90_coop_n128m256k64", 256, false, 1.0},
+    {"sm90_coop_n128m192k64", 192, false, 1.22},
     {"sm90_coop_n128m128k64", 128, false, 1.4},
     {"sm90_coop_n128m256k64_sk", 256, true, 1.08},
 };
@@ -282,8 +286,10 @@ const char* cheapest_large_m_tiling(const Problem& p, const Device& d, const Lar
 //    M = 96..256: 47-69 us vs 72-104 us persistent; at 128 < M the
 //    128x256 stream-K tile: M = 256 64.4 vs 68.0 us), else ping-pong 64x128
 //    (N = 4096, K = 4096, M = 96..256: 24.3-27.6 us vs 33 us 128x128).
-//  * M > 512: cheapest_large_m_tiling over the canonical 128x256, 128x128
-//    and stream-K 128x256 tiles (the reordered-weight copies are left to
+//  * 128 < M <= 512 where 192-token tiles pad M less than 256-token ones
+//    and fill more than half the SMs: 128x192 (twenty-fourth session).
+//  * M > 512: cheapest_large_m_tiling over the canonical 128x256, 128x192,
+//    128x128 and stream-K 128x256 tiles (the reordered-weight copies are left to
 //    autotune and W4A16_FORCE_CONFIG: the per-call reorder eats their gain).
 const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
   const auto tiles = [&](int tn, int tm) { return static_cast<long long>(ceil_div(p.N, tn)) * ceil_div(p.M, tm); };
@@ -309,7 +315,18 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
       *why = "16 < M <= 64, few 128x64 tiles and K >= 8192: stream-K";
     }
   } else if (p.M <= 512) {
-    if (p.M > 128 && t256 * 4 >= s * 3) {
+    // 192-token rows (ceil(M / 192) * 192) against 256-token ones.
+    const long long pad192 = ceil_div(p.M, 192) * 192LL, pad256 = ceil_div(p.M, 256) * 256LL;
+    if (p.M > 128 && pad192 < pad256 && tiles(128, 192) * 2 > s) {
+      // As with packed weights (plan_packed): where 192-token tiles pad M
+      // less and fill more than half the SMs.  14336x4096 M = 160 / 192 /
+      // 320 / 384: 0.74 / 0.87 / 0.65 / 0.68x cuBLAS against 0.67 / 0.77 /
+      // 0.55 / 0.59x for 128x256 (H200, bench/results/2026-11-28-h200-session24/
+      // call5-canonical-192/); on 4096-wide layers (32 or 64 tiles) they
+      // measured slower than the choices below.
+      name = "sm90_coop_n128m192k64";
+      *why = "128 < M <= 512, 192-token tiles pad M least and fill more than half the SMs";
+    } else if (p.M > 128 && t256 * 4 >= s * 3) {
       name = "sm90_coop_n128m256k64";
       *why = "128 < M <= 512, 128x256 tiles fill >= 3/4 of the SMs";
     } else if (t128 * 10 >= s * 7) {

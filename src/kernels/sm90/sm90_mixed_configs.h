@@ -67,7 +67,13 @@
 // layers at M = 48 / 64 (bench/results/2026-11-27-h200-k128-mid-m/, an
 // H200); 128-deep 256x32 K slices (up to 7% slower at M = 24 / 32) and
 // 128x128 tiles (up to 14% slower at M = 96 / 128) were measured there and
-// are not in the set.  TILE_N stays <= 256: see sm90_mixed_gemm.cuh.
+// are not in the set.  The canonical 128x192 row (twenty-fourth session)
+// serves canonical weights at 128 < M <= 512 where 192-token tiles pad M
+// less and fill more than half the SMs, and M > 512 where the cost model
+// (dispatch.cpp, cheapest_large_m_tiling) finds it cheapest: 0.65-0.79x
+// cuBLAS against 0.57-0.75x for 128x256 at M = 576..768 on 4096-wide
+// layers (H200, bench/results/2026-11-28-h200-session24/call5-canonical-192/).
+// TILE_N stays <= 256: see sm90_mixed_gemm.cuh.
 #pragma once
 
 #define W4A16_SM90_MIXED_CONFIGS(X)                                                 \

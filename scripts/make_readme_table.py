@@ -121,14 +121,18 @@ def table(rows, show_group):
     return lines
 
 
+def shape_key(row):
+    """A result row's problem: M, N, K, group size and zero points."""
+    return (row["M"], row["N"], row["K"], row.get("group"), row.get("zeros"))
+
+
 def compare_table(before, after, labels):
-    key = lambda r: (r["M"], r["N"], r["K"], r.get("group"), r.get("zeros"))
-    old = {key(r): r for r in before}
+    old = {shape_key(r): r for r in before}
     head = ["M", "N", "K", f"{labels[0]} µs", f"{labels[1]} µs", f"{labels[1]} / {labels[0]}",
             "cuBLAS µs", "speedup", f"{labels[0]} dispatch", f"{labels[1]} dispatch"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---:"] * 8 + [":---"] * 2) + "|"]
     for r in after:
-        b = old.get(key(r))
+        b = old.get(shape_key(r))
         if b is None:
             continue
         t0, t1 = b.get("time_us"), r.get("time_us")
@@ -144,8 +148,7 @@ def compare_table(before, after, labels):
 def host_table(pairs, labels):
     """One row per shape of the first AFTER run: host_us of BEFORE and AFTER and cuBLAS's (AFTER's
     runs), then both GPU times, each cell the rounds' values joined with ' / '."""
-    key = lambda r: (r["M"], r["N"], r["K"], r.get("group"), r.get("zeros"))
-    indexed = [({key(r): r for r in before}, {key(r): r for r in after}) for before, after in pairs]
+    indexed = [({shape_key(r): r for r in before}, {shape_key(r): r for r in after}) for before, after in pairs]
     head = ["M", "N", "K", "dispatch", f"{labels[0]} host µs", f"{labels[1]} host µs", "cuBLAS host µs",
             f"{labels[0]} GPU µs", f"{labels[1]} GPU µs"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---:"] * 3 + [":---"] + ["---:"] * 5) + "|"]
@@ -154,7 +157,7 @@ def host_table(pairs, labels):
         return " / ".join(num(run[which][k].get(field), fmt) if k in run[which] else "n/a" for run in indexed)
 
     for r in pairs[0][1]:
-        k = key(r)
+        k = shape_key(r)
         lines.append("| " + " | ".join([
             str(r["M"]), str(r["N"]), str(r["K"]), f"`{cell(short_dispatch(r.get('dispatch', '')))}`",
             rounds(k, 0, "host_us", ".1f"), rounds(k, 1, "host_us", ".1f"), rounds(k, 1, "cublas_host_us", ".1f"),
@@ -164,17 +167,16 @@ def host_table(pairs, labels):
 
 
 def vs_best_table(dispatched, forced, min_m):
-    key = lambda r: (r["M"], r["N"], r["K"], r.get("group"), r.get("zeros"))
     by_shape = {}
     for r in forced:
-        by_shape.setdefault(key(r), []).append(r)
+        by_shape.setdefault(shape_key(r), []).append(r)
     head = ["M", "N", "K", "dispatched", "speedup", "fastest forced", "speedup", "dispatched / fastest"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---:"] * 3 + [":---", "---:", ":---", "---:", "---:"]) + "|"]
     ratios = []
     for r in dispatched:
-        if r["M"] < min_m or key(r) not in by_shape:
+        if r["M"] < min_m or shape_key(r) not in by_shape:
             continue
-        best = max(by_shape[key(r)], key=lambda f: speedup_of(f) or 0)
+        best = max(by_shape[shape_key(r)], key=lambda f: speedup_of(f) or 0)
         ours, top = speedup_of(r), speedup_of(best)
         ratio = ours / top if ours and top else None
         if ratio is not None:

@@ -9,19 +9,15 @@ R=$OUT/r; mkdir -p $R
 source scripts/device_common.sh
 CLI=build-gpu/tools/cli/w4a16
 gpu_info
-layers="4096x4096 14336x4096 4096x14336"
-grid() {  # M list -> shapes over the layers, (N, K)-major
-  local out="" nk m
-  for nk in $layers; do for m in $1; do out+="${m}x${nk},"; done; done
+grid() {  # M list -> shapes over the three layers, (N, K)-major
+  local out="" nk
+  for nk in 4096x4096 14336x4096 4096x14336; do out+=$(shapes_over $nk "$1"); done
   printf '%s' "${out%,}"
 }
 part() {  # name seconds M-list configs (empty: the dispatcher)
-  local name=$1 secs=$2 ms=$3 cfg=$4 force=()
-  [ -n "$cfg" ] && force=(--config "$cfg")
-  timeout "$secs" $CLI bench --quick --packed "${force[@]}" --shapes "$(grid "$ms")" \
-    --json "$R/$name.json" > "$R/$name.log" 2>&1
-  echo "rc=$?" >> "$R/$name.log"
-  save
+  local force=()
+  [ -n "$4" ] && force=(--config "$4")
+  quick_bench "$1" "$2" --packed "${force[@]}" --shapes "$(grid "$3")"
 }
 MID="96 128 160 192 224 256 320 384 448 512"
 BIG="640 768 1024 1536 2048 4096 8192"

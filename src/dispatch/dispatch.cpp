@@ -1,8 +1,8 @@
 #include "dispatch/dispatch.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -198,13 +198,16 @@ kernels::Sm90MixedConfigId sm90_id(const char* name) {
 // an H200 with the four tilings forced, each row interleaved with cuBLAS:
 // 59 points, M = 576..8192 on six layers (4096 to 28672 wide, K 4096 to
 // 28672) and the spec shape (bench/results/2026-11-28-h200-session24/); the
-// rule's pick runs at 99.7% of the fastest of the four on average, below 95%
-// at one point (1030x4096x4096: stream-K 0.65x cuBLAS against 0.69x for the
-// 192-token tiles, whose estimates tie).  The old rule (the 128x256 tile
-// whenever it fills 0.7 of the SMs, else 128x128) ran at 90.0% on average
-// and below 95% at 29 of the 59, down to 65% (1280x4096x14336: 0.63x against
-// 0.96x for stream-K); at M = 576..768 on N = 4096 the 192-token tiles fill
-// one wave of 128 tiles where 256-token ones leave 36 SMs idle.
+// rule's picks, read off those rows, reach 99.7% of the fastest of the four
+// on average and are below 95% at one point (1030x4096x4096: stream-K 0.65x
+// cuBLAS against 0.69x for the 192-token tiles, whose estimates tie); run
+// dispatched against the four forced in one call (call 4), 99.7% on average
+// over 55 of the points, 93% at worst.  The old rule's picks (the 128x256
+// tile whenever it fills 0.7 of the SMs, else 128x128) read off the same rows
+// reach 90.0% on average and are below 95% at 29 of the 59, down to 65%
+// (1280x4096x14336: 0.63x against 0.96x for stream-K); at M = 576..768 on
+// N = 4096 the 192-token tiles fill one wave of 128 tiles where 256-token
+// ones leave 36 SMs idle.
 struct LargeMTiling {
   const char* name;
   int tile_m;

@@ -188,8 +188,9 @@ TEST_F(GemmGpu, DecodeEveryBatchSize1To65) {
 // Decode shapes whose dispatched plan splits K across CTAs (in-kernel
 // reduction by the last CTA of a tile), per-channel scales, g = 32, the
 // 70B-class K = 28672, and each WARPS_K the dispatcher picks by N (n32 tiles
-// with 8 / 4 / 2 warps along K at N = 8192 / 14336 / 28672, the n16 tile at
-// N = 4096; N = 8200 leaves a partial 32-column tile).
+// with 8 / 4 / 2 warps along K at N = 8192 / 14336 / 28672, at N = 4096 the
+// n16 tile (K = 4096) or n32 w4 split 4 (K = 14336); N = 8200 leaves a partial
+// 32-column tile).
 TEST_F(GemmGpu, DecodeModelShapes) {
   std::vector<GemmCase> cases;
   for (int M : {1, 8, 16, 32, 64}) {
@@ -198,6 +199,7 @@ TEST_F(GemmGpu, DecodeModelShapes) {
   }
   cases.push_back(make_case(1, 4096, 4096, 4096, true));
   cases.push_back(make_case(3, 4096, 4096, 32, false));
+  cases.push_back(make_case(4, 4096, 8192, 128, true));  // n16 / n32 tie: n16 at M <= 4, K <= 8192
   cases.push_back(make_case(8, 1024, 28672, 128, true));
   cases.push_back(make_case(5, 8200, 4096, 128, false));
   cases.push_back(make_case(13, 8192, 2048, 64, true));
@@ -325,6 +327,7 @@ TEST_F(GemmGpu, PackedWeightsDispatched) {
   cases.push_back(packed_case(1030, 4096, 4096, 128, true));    // stream-K 128x256, 1.2 waves, last token tile 6 rows
   cases.push_back(packed_case(600, 1024, 1024, 128, false));    // 128x128, under one wave
   cases.push_back(packed_case(1, 4096, 4096, 4096, true));
+  cases.push_back(packed_case(2, 4096, 8192, 128, false));      // n16 / n32 tie at K = 8192: n32 w4, split 4
   cases.push_back(packed_case(16, 4096, 14336, 14336, true));   // per-channel, large: the decode kernels
   cases.push_back(packed_case(32, 4096, 14336, 14336, false));  // per-channel, large: stream-K 128x32
   cases.push_back(packed_case(5, 2048, 1056, 1056, true));

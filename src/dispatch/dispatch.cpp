@@ -357,8 +357,9 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
 // 8 at 8 < M <= 16, as launch-bounded).  Candidates: the n32 tiles (two m16
 // column blocks per warp) with 8, 4 or 2 warps along K, and at M <= 8 the
 // n16 tile (one column block, 8 warps along K, three stages).  Ties: among
-// n32 tiles more warps along K; n32 against n16, the n16 tile at M <= 4 or
-// with packed weights and K <= 4096, else n32.  Fitted on H100:
+// n32 tiles more warps along K; n32 against n16, the n16 tile only where K
+// is short: packed weights at K <= 4096, canonical weights at M <= 4 and
+// K <= 8192; else n32.  Fitted on H100, the n16 ties refitted on an H200:
 //  * the geometry sweep (bench/results/2026-11-26-h100-issue3-geometry/):
 //    14336 x 4096 M = 1 n32 w4 16.0 us (n16 w8 18.8); 8192 x 28672 n32 w8
 //    50.1 (52.2); M = 16: 14336 x 4096 w2 22.8 (w4 25.4), 8192 x 28672 w4
@@ -377,6 +378,17 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
 //    otherwise (3072 x 8192 M = 8 canonical: 10.5 against 11.8; 4096 x
 //    14336: 16.0 against 18.0), where the n16 tile's activations (twice the
 //    bytes per weight byte of n32) cost more than its shorter k loop saves.
+//  * the n16 ties at M <= 4 again, on an H200 (twenty-fifth session,
+//    bench/results/2026-11-28-h200-session25/call2-n16-ties/): with packed
+//    weights n32 w4 split 4 is 6-14% faster than n16 at every K >= 8192
+//    (1 x 4096 x 14336 11.7 against 12.9 us; 1 x 3072 x 8192 8.1 against
+//    8.6; 4 x 4096 x 28672 20.6 against 23.5) and n16 0-3% faster at
+//    K = 4096; with canonical weights n16 wins at K <= 8192 (1 x 4096 x
+//    8192 9.4 against 9.7) and loses by 2-10% at K >= 14336.  The H100
+//    sweep above agrees where it measured: packed 1 x 4096 x 14336 n32 13.5
+//    against n16 13.6 us (1.3-2.7% at M = 1..4), 1 x 3072 x 8192 a tie;
+//    canonical 1 x 3072 x 8192 n16 by 2.5%, 4096 x 14336 a tie at M = 1
+//    and n32 by up to 2% at M = 2..4.
 //  * 16 < M <= 32 where the 128 x 64 tiles cover less than 3/4 of the SMs
 //    (plan_gemm): the 16-token tile over ceil(M / 16) token tiles, the same
 //    weights read by each from L2 (4096 x 4096 M = 32: 12.7 us vs 16.8 for
@@ -412,7 +424,7 @@ Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, bool packed, st
     const long long warps = warps_in_flight(Id::dec_m8n16k128s3w8);
     std::snprintf(buf, sizeof buf, ", n16 w8 %lld", warps);
     scores += buf;
-    const bool n16_on_ties = p.M <= 4 || (packed && p.K <= 4096);
+    const bool n16_on_ties = packed ? p.K <= 4096 : p.M <= 4 && p.K <= 8192;
     if (warps <= wave && (warps > best_warps || (warps == best_warps && n16_on_ties))) {
       best = Id::dec_m8n16k128s3w8;
       best_warps = warps;
@@ -420,7 +432,7 @@ Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, bool packed, st
   }
   *why = std::string(one_token_block ? "M <= 8" : p.M <= 16 ? "8 < M <= 16" : "16 < M <= 32, few 128-row tiles") +
          ": warps in flight with split-K (" + scores + "), the most within " + std::to_string(wave) +
-         " slots (ties: more warps along K; n16 at M <= 4 or packed with K <= 4096): " +
+         " slots (ties: more warps along K; n16 packed at K <= 4096, canonical at M <= 4 and K <= 8192): " +
          (best == Id::dec_m8n16k128s3w8 ? std::string("n16") : "n32") + " w" +
          std::to_string(config_of(best).warps_m);
   return best;

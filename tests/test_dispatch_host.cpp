@@ -90,7 +90,7 @@ TEST(Dispatch, EveryConfigIsReachable) {
     reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 4096, 128, true}, kSm80Rules).config));
     reached.insert(static_cast<int>(plan_gemm(Problem{M, 4096, 14336, 128, true}, kSm80Rules).config));
   }
-  for (int N : {8192, 14336, 28672})  // the decode tiles' WARPS_K follows the 32-column tile count
+  for (int N : {8192, 14336, 28672, 57344})  // the decode tiles' WARPS_K follows the 32-column tile count
     for (int M : {1, 16}) reached.insert(static_cast<int>(plan_gemm(Problem{M, N, 4096, 128, true}, kSm80Rules).config));
   reached.insert(static_cast<int>(plan_gemm(Problem{256, 256, 256, 128, true}, kSm80Rules).config));  // tiny
   size_t canonical = 0;
@@ -279,7 +279,9 @@ TEST(Dispatch, PackedWeightsPickTheTwins) {
         EXPECT_EQ(packed.cutlass_ws_offset, 0u);
       }
   // Every packed decode tile is dispatched somewhere (the 16-token ones with
-  // 2 or 4 warps along K at M = 9..16 on 14336- and 8192-wide layers).
+  // 2 or 4 warps along K at M = 9..16 on 14336- and 8192-wide layers; n32 w2
+  // at M <= 8 only where w4 exceeds two waves, N > 33792).
+  reached.insert(packed_name(Problem{1, 57344, 4096, 128, true}));
   for (const auto& c : kSm80MmaConfigs) {
     if (w4a16::kernels::reads_packed(c.kind)) {
       EXPECT_EQ(reached.count(c.name), 1u) << c.name << " never picked";
@@ -433,7 +435,9 @@ TEST(Dispatch, MBuckets) {
   const Row rows[] = {
       {8192, Sm80MmaConfigId::dec_m8n32k128s2w8, Sm80MmaConfigId::dec_m16n32k128s2w4},
       {14336, Sm80MmaConfigId::dec_m8n32k128s2w4, Sm80MmaConfigId::dec_m16n32k128s2w2},
-      {28672, Sm80MmaConfigId::dec_m8n32k128s2w2, Sm80MmaConfigId::dec_m16n32k128s2w2},
+      // M <= 8: w4 within two waves rather than w2 within one (H200 forced rows).
+      {28672, Sm80MmaConfigId::dec_m8n32k128s2w4, Sm80MmaConfigId::dec_m16n32k128s2w2},
+      {57344, Sm80MmaConfigId::dec_m8n32k128s2w2, Sm80MmaConfigId::dec_m16n32k128s2w2},
   };
   for (const Row& r : rows) {
     for (int K : {4096, 14336, 28672}) {
@@ -463,7 +467,7 @@ TEST(Dispatch, MBuckets) {
       {6, 4096, 14336, true, "m8n32k128s2w4", 4},    {8, 4096, 14336, false, "m8n32k128s2w4", 4},
       {1, 6144, 4096, false, "m8n32k128s2w8", 1},    {8, 6144, 4096, true, "m8n32k128s2w8", 1},
       {1, 14336, 4096, false, "m8n32k128s2w4", 1},   {1, 8192, 28672, true, "m8n32k128s2w8", 1},
-      {8, 28672, 8192, false, "m8n32k128s2w2", 1},
+      {8, 28672, 8192, false, "m8n32k128s2w4", 1},  // a tie with w2 (55.9 / 55.9 us)
       {16, 1024, 4096, false, "m16n32k128s2w8", 4},  {16, 1024, 8192, true, "m16n32k128s2w8", 4},
       {16, 2048, 4096, false, "m16n32k128s2w4", 4},  {16, 2048, 8192, true, "m16n32k128s2w4", 4},
       {16, 3072, 4096, false, "m16n32k128s2w8", 1},  {16, 3072, 8192, true, "m16n32k128s2w8", 1},
@@ -479,6 +483,11 @@ TEST(Dispatch, MBuckets) {
       {1, 3072, 8192, false, "m8n16k128s3w8", 1},  {1, 4096, 8192, false, "m8n16k128s3w8", 1},
       {1, 4096, 14336, false, "m8n32k128s2w4", 4}, {4, 4096, 14336, false, "m8n32k128s2w4", 4},
       {1, 4096, 4096, false, "m8n16k128s3w8", 1},
+      // n32 w4 within two waves where w2 is the most within one (call4-long-k).
+      {1, 28672, 8192, true, "m8n32k128s2w4", 1},  {8, 28672, 8192, true, "m8n32k128s2w4", 1},
+      {1, 28672, 4096, true, "m8n32k128s2w4", 1},  {1, 28672, 14336, true, "m8n32k128s2w4", 1},
+      {1, 14336, 16384, true, "m8n32k128s2w4", 1}, {8, 14336, 16384, true, "m8n32k128s2w4", 1},
+      {1, 20480, 8192, true, "m8n32k128s2w4", 1},  // 9% off w8 at 2.4 waves; w2 32% off
   };
   std::vector<Measured> all(std::begin(measured), std::end(measured));
   all.insert(all.end(), std::begin(measured_h200), std::end(measured_h200));

@@ -328,6 +328,7 @@ TEST_F(GemmGpu, PackedWeightsDispatched) {
   cases.push_back(packed_case(600, 1024, 1024, 128, false));    // 128x128, under one wave
   cases.push_back(packed_case(1, 4096, 4096, 4096, true));
   cases.push_back(packed_case(2, 4096, 8192, 128, false));      // n16 / n32 tie at K = 8192: n32 w4, split 4
+  cases.push_back(packed_case(1, 28672, 4096, 128, true));      // n32 w4 past one wave (w2 within it)
   cases.push_back(packed_case(16, 4096, 14336, 14336, true));   // per-channel, large: the decode kernels
   cases.push_back(packed_case(32, 4096, 14336, 14336, false));  // per-channel, large: stream-K 128x32
   cases.push_back(packed_case(5, 2048, 1056, 1056, true));

@@ -359,12 +359,15 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
 // n16 tile (one column block, 8 warps along K, three stages).  Ties: among
 // n32 tiles more warps along K; n32 against n16, the n16 tile only where K
 // is short: packed weights at K <= 4096, canonical weights at M <= 4 and
-// K <= 8192; else n32.  Fitted on H100, the n16 ties refitted on an H200:
+// K <= 8192; else n32.  One step past a wave: at M <= 8, where the pick is
+// n32 w2 unsplit, w4 unsplit if it fits in two waves.  Fitted on H100; the
+// n16 ties and the step past a wave on an H200:
 //  * the geometry sweep (bench/results/2026-11-26-h100-issue3-geometry/):
 //    14336 x 4096 M = 1 n32 w4 16.0 us (n16 w8 18.8); 8192 x 28672 n32 w8
 //    50.1 (52.2); M = 16: 14336 x 4096 w2 22.8 (w4 25.4), 8192 x 28672 w4
 //    72.9 (w8 76.4, w2 77.8), 4096 x 14336 w8 22.0 (w4 25.5).  28672 x 8192
-//    at M = 1 is the one miss: w2 51.6 us, w4 50.1.
+//    at M = 1 was the one miss (w2 51.6 us, w4 50.1): the step past a wave
+//    below takes w4 there now.
 //  * the nineteenth session's forced sweeps of every decode row, both
 //    layouts, N = 1024..8192 (bench/results/2026-11-27-h100-decode-xring/,
 //    calls 6-8), after the canonical two-stage tiles began to refill ahead.
@@ -389,6 +392,16 @@ const char* choose_sm90(const Problem& p, const Device& d, std::string* why) {
 //    against n16 13.6 us (1.3-2.7% at M = 1..4), 1 x 3072 x 8192 a tie;
 //    canonical 1 x 3072 x 8192 n16 by 2.5%, 4096 x 14336 a tie at M = 1
 //    and n32 by up to 2% at M = 2..4.
+//  * one step past a wave at M <= 8 (twenty-fifth session, H200,
+//    .../call4-long-k/): where the rule's pick is n32 w2 unsplit (N > ~17000,
+//    where w4 exceeds one wave), w4 unsplit within two waves is faster:
+//    28672 x 8192 36.6 against 40.1 us (H100, geometry sweep above: 50.1
+//    against 51.6), 28672 x 4096 20.3 against 21.3, 28672 x 14336 62.2
+//    against 68.0, 20480 x 8192 32.6 against 39.5 (w8, 2.4 waves: 29.8).
+//    Past a wave does not pay in general: w8 at 1.7 waves against the
+//    rule's w4 at 0.85 on N = 14336 is 2-14% slower (K = 16384 / 8192 /
+//    4096), and at M = 9..16 (8 warps per SM) w4 against w2 on 14336 x
+//    4096 17.7 against 15.4 us (H200), 25.4 against 22.8 (H100).
 //  * 16 < M <= 32 where the 128 x 64 tiles cover less than 3/4 of the SMs
 //    (plan_gemm): the 16-token tile over ceil(M / 16) token tiles, the same
 //    weights read by each from L2 (4096 x 4096 M = 32: 12.7 us vs 16.8 for
@@ -428,6 +441,16 @@ Sm80MmaConfigId choose_decode(const Problem& p, const Device& d, bool packed, st
     if (warps <= wave && (warps > best_warps || (warps == best_warps && n16_on_ties))) {
       best = Id::dec_m8n16k128s3w8;
       best_warps = warps;
+    }
+    // Many columns (N > ~17000): the most warps within a wave is n32 w2
+    // unsplit, and w4 unsplit, at up to two waves, is faster (see above).
+    const long long tiles32 = ceil_div(p.N, config_of(Id::dec_m8n32k128s2w2).bn);
+    if (best == Id::dec_m8n32k128s2w2 && best_warps == 2 * tiles32) {
+      const long long w4 = warps_in_flight(Id::dec_m8n32k128s2w4);
+      if (w4 == 4 * tiles32 && w4 <= 2 * wave) {
+        best = Id::dec_m8n32k128s2w4;
+        scores += "; n32 w2 -> w4 unsplit within two waves";
+      }
     }
   }
   *why = std::string(one_token_block ? "M <= 8" : p.M <= 16 ? "8 < M <= 16" : "16 < M <= 32, few 128-row tiles") +

@@ -2,6 +2,8 @@
 # sets CLI (this build's w4a16) and R (the result folder under $OUT).
 #   save                  : tar R into $OUT/results.tgz (only 8 files come
 #                           back from a call, so everything travels in one)
+#   ab_dispatched PACKED CANONICAL: the base build then this one, the
+#                           dispatcher's choice on two shape lists (below)
 #   ab_rounds N PREFIX SHAPES [bench args]: N rounds of `w4a16 bench --quick
 #                           --packed` over SHAPES, the base build
 #                           (build-carry/var/w4a16-base) then this one, into
@@ -53,6 +55,21 @@ ab_rounds() {
       echo "rc=$?" >> "$R/$prefix-$who-$round.log"
       save
     done
+  done
+}
+
+# ab_dispatched PACKED CANONICAL: the dispatcher's choice, `bench --quick`,
+# with packed weights over the shapes PACKED and canonical weights over
+# CANONICAL, by the base build (build-carry/var/w4a16-base) then this one
+# ($CLI), into $R/{packed,canonical}-{base,new}.{json,log}; saves after each.
+ab_dispatched() {
+  local who cli
+  for who in base new; do
+    cli=$CLI; [ $who = base ] && cli=build-carry/var/w4a16-base
+    timeout 120 $cli bench --quick --packed --shapes "$1" --json "$R/packed-$who.json" > "$R/packed-$who.log" 2>&1
+    echo "rc=$?" >> "$R/packed-$who.log"; save
+    timeout 100 $cli bench --quick --shapes "$2" --json "$R/canonical-$who.json" > "$R/canonical-$who.log" 2>&1
+    echo "rc=$?" >> "$R/canonical-$who.log"; save
   done
 }
 

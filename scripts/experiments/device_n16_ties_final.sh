@@ -16,13 +16,7 @@ decode_gtests build-gpu \
 L="4096x14336 4096x28672 4096x8192 3072x8192 4096x4096"
 P=""; for m in 1 2 4; do P+="$(shapes_at $m "$L"),"; done
 C=""; for m in 1 4; do C+="$(shapes_at $m "4096x14336 4096x28672 4096x8192"),"; done
-for who in base new; do
-  cli=$CLI; [ $who = base ] && cli=build-carry/var/w4a16-base
-  timeout 120 $cli bench --quick --packed --shapes "${P%,}" --json "$R/packed-$who.json" > "$R/packed-$who.log" 2>&1
-  echo "rc=$?" >> "$R/packed-$who.log"; save
-  timeout 100 $cli bench --quick --shapes "${C%,}" --json "$R/canonical-$who.json" > "$R/canonical-$who.log" 2>&1
-  echo "rc=$?" >> "$R/canonical-$who.log"; save
-done
+ab_dispatched "${P%,}" "${C%,}"
 M8=""; M16=""
 for c in decr_m8n16k128s3w8 decr_m8n32k128s2w2 decr_m8n32k128s2w4 decr_m8n32k128s2w8; do
   for sp in 1 2 4; do M8+="$c:$sp,"; done

@@ -12,10 +12,4 @@ gpu_info
 decode_gtests build-gpu '*PackedWeightsDispatched*:*DecodeModelShapes*' 200
 P=1x28672x8192,8x28672x8192,1x28672x4096,1x20480x8192,1x4096x14336,1x14336x4096
 C=1x28672x8192,8x28672x8192
-for who in base new; do
-  cli=$CLI; [ $who = base ] && cli=build-carry/var/w4a16-base
-  timeout 60 $cli bench --quick --packed --shapes "$P" --json "$R/packed-$who.json" > "$R/packed-$who.log" 2>&1
-  echo "rc=$?" >> "$R/packed-$who.log"; save
-  timeout 40 $cli bench --quick --shapes "$C" --json "$R/canonical-$who.json" > "$R/canonical-$who.log" 2>&1
-  echo "rc=$?" >> "$R/canonical-$who.log"; save
-done
+ab_dispatched "$P" "$C"
